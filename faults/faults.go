@@ -1,0 +1,79 @@
+// Package faults defines what a fault is for stateproof: a value that can say whether it can run
+// on this cluster, inject itself into a target, and record what it observed, so that a fault that
+// could not be injected is an error, never a pass. One package per fault kind implements it.
+package faults
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Target is what a fault is aimed at.
+type Target struct {
+	// Namespace and Pod name the pod (for node faults: the pod whose node is faulted).
+	Namespace string
+	Pod       string
+}
+
+func (t Target) String() string { return t.Namespace + "/" + t.Pod }
+
+// Injection records one injected fault.
+type Injection struct {
+	// Fault is the fault's Name().
+	Fault string `json:"fault"`
+	// Target is what it hit.
+	Target string `json:"target"`
+	// Start is when the fault began to act; End when it had visibly happened and its
+	// immediate effect was over (for pod-delete: the replacement pod Ready).
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Observed lists the evidence that the fault happened, as key/value pairs
+	// (e.g. "oldPodUID", "newPodUID").
+	Observed map[string]string `json:"observed"`
+}
+
+// Fault is one kind of disruption.
+type Fault interface {
+	// Name is the fault's label value, e.g. "pod-delete".
+	Name() string
+	// Available returns nil when the fault can run on this cluster, else why it cannot.
+	Available(ctx context.Context) error
+	// Inject performs the fault on target and returns what was observed. An error means the
+	// fault did not (provably) happen.
+	Inject(ctx context.Context, target Target) (Injection, error)
+}
+
+// Recoverer is implemented by faults that leave something to undo (uncordon, start a node).
+type Recoverer interface {
+	Recover(ctx context.Context) error
+}
+
+var registry = map[string]func() string{}
+
+// Register records a fault kind and its one-line description, for listings and --help.
+func Register(name, description string) {
+	if _, dup := registry[name]; dup {
+		panic(fmt.Sprintf("faults: %q registered twice", name))
+	}
+	registry[name] = func() string { return description }
+}
+
+// Names lists the registered fault kinds, sorted.
+func Names() []string {
+	var names []string
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Description returns the one-line description of a registered fault kind, or "".
+func Description(name string) string {
+	if d, ok := registry[name]; ok {
+		return d()
+	}
+	return ""
+}

@@ -1,0 +1,42 @@
+//go:build e2e
+
+// The end-to-end suites: real kind cluster, real workloads, real faults. Run them with
+// `make test-e2e` (which brings the cluster up first) or `make e2e` against a running cluster.
+package suites
+
+import (
+	"context"
+	"flag"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var flags struct {
+	kubeconfig, kubeContext, imagesFile, artifacts, storageClass string
+	readyTimeout                                                 time.Duration
+}
+
+func init() {
+	flag.StringVar(&flags.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster under test (make cluster-up writes _build/kubeconfig)")
+	flag.StringVar(&flags.kubeContext, "context", "", "kubeconfig context (default: the current one)")
+	flag.StringVar(&flags.imagesFile, "images-file", "", "image references written by `stateproof images build`")
+	flag.StringVar(&flags.artifacts, "artifacts", "_artifacts", "folder for histories and, on failure, pod logs and events")
+	flag.StringVar(&flags.storageClass, "storage-class", "standard", "StorageClass the workloads' PVCs use")
+	flag.DurationVar(&flags.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
+}
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "stateproof e2e")
+}
+
+var env *environment
+
+var _ = BeforeSuite(func(ctx context.Context) {
+	var err error
+	env, err = newEnvironment(ctx)
+	Expect(err).NotTo(HaveOccurred())
+}, NodeTimeout(time.Minute))

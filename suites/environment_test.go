@@ -1,0 +1,98 @@
+//go:build e2e
+
+package suites
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stateproof/stateproof/fixtures/images"
+	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// environment is what every spec shares: the cluster client, the image references and the
+// run's settings.
+type environment struct {
+	client *kube.Client
+	images images.Set
+}
+
+func newEnvironment(ctx context.Context) (*environment, error) {
+	if flags.imagesFile == "" {
+		return nil, fmt.Errorf("no --images-file: run the suites with `make e2e` or `make test-e2e`")
+	}
+	data, err := os.ReadFile(flags.imagesFile)
+	if err != nil {
+		return nil, fmt.Errorf("image references: %w (run `make images`)", err)
+	}
+	e := &environment{}
+	if err := json.Unmarshal(data, &e.images); err != nil {
+		return nil, fmt.Errorf("image references %s: %w", flags.imagesFile, err)
+	}
+	if e.client, err = kube.Connect(ctx, flags.kubeconfig, flags.kubeContext); err != nil {
+		return nil, err
+	}
+	if err := e.client.StorageClassExists(ctx, flags.storageClass); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// namespace creates a fresh namespace for the current spec and registers its clean-up: on
+// failure the pods' logs and the events are saved under the artifacts folder first; the
+// namespace is always deleted.
+func namespace(ctx context.Context, suite string) string {
+	ns, err := env.client.CreateNamespace(ctx, suite)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx context.Context) {
+		if CurrentSpecReport().Failed() {
+			dir := specArtifacts("diagnostics")
+			if err := env.client.SaveDiagnostics(ctx, ns, dir); err != nil {
+				GinkgoWriter.Printf("saving diagnostics of %s: %v\n", ns, err)
+			}
+		}
+		Expect(env.client.DeleteNamespace(ctx, ns, 3*time.Minute)).To(Succeed())
+	}, NodeTimeout(5*time.Minute))
+	return ns
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
+
+// specArtifacts returns (and creates) the current spec's artifacts folder plus sub.
+func specArtifacts(sub string) string {
+	name := strings.Trim(unsafeChars.ReplaceAllString(CurrentSpecReport().LeafNodeText, "-"), "-")
+	dir := filepath.Join(flags.artifacts, name, sub)
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	return dir
+}
+
+// identity reads a StatefulSet pod's identity: name, hostname, PVC of the claim template and
+// the UID of the PV bound to it.
+func identity(ctx context.Context, ns, pod, claimTemplate string) judge.Identity {
+	p, err := env.client.Clientset.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	id := judge.Identity{PodName: p.Name, Hostname: p.Spec.Hostname, PodUID: string(p.UID), Node: p.Spec.NodeName}
+	for _, v := range p.Spec.Volumes {
+		if v.Name == claimTemplate && v.PersistentVolumeClaim != nil {
+			id.PVCName = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	Expect(id.PVCName).NotTo(BeEmpty(), "pod %s/%s has no volume %q", ns, pod, claimTemplate)
+	pvc, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Get(ctx, id.PVCName, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	pv, err := env.client.Clientset.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred(), "PV of PVC %s/%s", ns, id.PVCName)
+	id.PVUID = string(pv.UID)
+	return id
+}

@@ -1,0 +1,126 @@
+// Package judge holds the pure functions that decide a spec's verdict from recorded histories,
+// read-backs and observed objects. Nothing here talks to a cluster.
+package judge
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/stateproof/stateproof/fixtures/history"
+)
+
+// ErrUnreliable marks a run whose preconditions did not hold: its data verdict would prove
+// nothing, so it is neither a pass nor a data-loss failure.
+var ErrUnreliable = errors.New("unreliable run")
+
+// DataVerdict compares a write history with what the workload holds after recovery.
+type DataVerdict struct {
+	// Acknowledged writes: the server said OK.
+	Acknowledged int `json:"acknowledged"`
+	// Lost acknowledged writes: absent from the read-back.
+	Lost int `json:"lost"`
+	// Duplicated ids: present more than once in the read-back.
+	Duplicated int `json:"duplicated"`
+	// Unknown-outcome writes (present or not, neither counts against the workload).
+	Unknown int `json:"unknown"`
+	// UnknownPresent of them are in the read-back.
+	UnknownPresent int `json:"unknownPresent"`
+	// Phantom ids are in the read-back but were never written, or their write certainly failed.
+	Phantom int `json:"phantom"`
+	// LostIDs lists up to 20 lost ids, for the failure message.
+	LostIDs []int64 `json:"lostIds,omitempty"`
+}
+
+// CheckWrites judges a history of inserts against the ids read back after recovery.
+func CheckWrites(ops []history.Op, readBack []int64) DataVerdict {
+	present := map[int64]int{}
+	for _, id := range readBack {
+		present[id]++
+	}
+	var v DataVerdict
+	written := map[int64]history.Outcome{}
+	for _, op := range ops {
+		written[op.ID] = op.Outcome
+		switch op.Outcome {
+		case history.OK:
+			v.Acknowledged++
+			if present[op.ID] == 0 {
+				v.Lost++
+				if len(v.LostIDs) < 20 {
+					v.LostIDs = append(v.LostIDs, op.ID)
+				}
+			}
+		case history.Unknown:
+			v.Unknown++
+			if present[op.ID] > 0 {
+				v.UnknownPresent++
+			}
+		}
+	}
+	for id, n := range present {
+		if n > 1 {
+			v.Duplicated++
+		}
+		if o, ok := written[id]; !ok || o == history.Fail {
+			v.Phantom++
+		}
+	}
+	return v
+}
+
+// Err is nil when every acknowledged write survived exactly once and nothing appeared that was
+// not written; otherwise it says what was lost, duplicated or invented.
+func (v DataVerdict) Err() error {
+	if v.Lost == 0 && v.Duplicated == 0 && v.Phantom == 0 {
+		return nil
+	}
+	return fmt.Errorf("data check failed: %d of %d acknowledged writes lost (ids %v), %d duplicated, %d present that were never acknowledged or certainly failed",
+		v.Lost, v.Acknowledged, v.LostIDs, v.Duplicated, v.Phantom)
+}
+
+// Preconditions checks that a run can prove something: at least minAcked writes acknowledged
+// before the fault started. The error wraps ErrUnreliable.
+func Preconditions(ops []history.Op, faultStart time.Time, minAcked int) error {
+	n := 0
+	for _, op := range ops {
+		if op.Outcome == history.OK && op.Return.Before(faultStart) {
+			n++
+		}
+	}
+	if n < minAcked {
+		return fmt.Errorf("%w: %d writes acknowledged before the fault at %s, want at least %d",
+			ErrUnreliable, n, faultStart.Format(time.RFC3339Nano), minAcked)
+	}
+	return nil
+}
+
+// RTO is the recovery time seen by clients: from the call of the first write that did not
+// succeed at or after from, to the return of the first successful write after it. outage is
+// false when no write failed (RTO 0); err is set when writes failed and none
+// succeeded afterwards (no recovery).
+func RTO(ops []history.Op, from time.Time) (rto time.Duration, outage bool, err error) {
+	sorted := slices.Clone(ops)
+	slices.SortStableFunc(sorted, func(a, b history.Op) int { return a.Call.Compare(b.Call) })
+	var firstBad *history.Op
+	for i := range sorted {
+		op := &sorted[i]
+		if op.Call.Before(from) {
+			continue
+		}
+		if firstBad == nil {
+			if op.Outcome != history.OK {
+				firstBad = op
+			}
+			continue
+		}
+		if op.Outcome == history.OK && op.Call.After(firstBad.Call) {
+			return op.Return.Sub(firstBad.Call), true, nil
+		}
+	}
+	if firstBad == nil {
+		return 0, false, nil
+	}
+	return 0, true, fmt.Errorf("no successful write after the first failed one at %s", firstBad.Call.Format(time.RFC3339Nano))
+}

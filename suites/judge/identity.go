@@ -1,0 +1,42 @@
+package judge
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Identity is what makes a StatefulSet pod the same member after a fault
+// (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id and
+// #stable-storage): its name, hostname, PVC and the PV bound to it. PodUID and Node are recorded
+// to show that the pod really was replaced and where it ran.
+type Identity struct {
+	PodName  string `json:"podName"`
+	Hostname string `json:"hostname"`
+	PVCName  string `json:"pvcName"`
+	PVUID    string `json:"pvUID"`
+	PodUID   string `json:"podUID"`
+	Node     string `json:"node"`
+}
+
+// CheckReplacedSameIdentity returns nil when after is a new pod (different UID) with the same
+// name, hostname, PVC name and PV UID as before; else an error listing each difference as
+// want/got.
+func CheckReplacedSameIdentity(before, after Identity) error {
+	var diffs []string
+	same := func(what, want, got string) {
+		if want != got || want == "" {
+			diffs = append(diffs, fmt.Sprintf("%s: want %q, got %q", what, want, got))
+		}
+	}
+	same("pod name", before.PodName, after.PodName)
+	same("hostname", before.Hostname, after.Hostname)
+	same("PVC name", before.PVCName, after.PVCName)
+	same("PV UID", before.PVUID, after.PVUID)
+	if before.PodUID == "" || before.PodUID == after.PodUID {
+		diffs = append(diffs, fmt.Sprintf("pod UID: want a new one, got %q before and after", after.PodUID))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("identity of %s changed: %s", before.PodName, strings.Join(diffs, "; "))
+	}
+	return nil
+}

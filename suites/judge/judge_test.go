@@ -1,0 +1,112 @@
+package judge
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stateproof/stateproof/fixtures/history"
+)
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// ops builds a history: one insert per outcome letter (o ok, f fail, u unknown), ids from 1,
+// calls 20 ms apart, each taking 5 ms.
+func ops(outcomes string) []history.Op {
+	var h []history.Op
+	for i, c := range outcomes {
+		o := map[rune]history.Outcome{'o': history.OK, 'f': history.Fail, 'u': history.Unknown}[c]
+		call := t0.Add(time.Duration(i) * 20 * time.Millisecond)
+		h = append(h, history.Op{Client: "t", Kind: "insert", ID: int64(i + 1), Call: call, Return: call.Add(5 * time.Millisecond), Outcome: o})
+	}
+	return h
+}
+
+func TestCheckWritesAllPresent(t *testing.T) {
+	v := CheckWrites(ops("ooofuo"), []int64{1, 2, 3, 6})
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v.Acknowledged != 4 || v.Unknown != 1 || v.Lost != 0 {
+		t.Errorf("%+v", v)
+	}
+}
+
+func TestCheckWritesLostWriteFails(t *testing.T) {
+	v := CheckWrites(ops("oooo"), []int64{1, 2, 4})
+	if v.Lost != 1 || len(v.LostIDs) != 1 || v.LostIDs[0] != 3 {
+		t.Fatalf("%+v: want id 3 lost", v)
+	}
+	if err := v.Err(); err == nil || !strings.Contains(err.Error(), "1 of 4 acknowledged writes lost") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestCheckWritesUnknownIsNotLoss(t *testing.T) {
+	for _, readBack := range [][]int64{{1, 3}, {1, 2, 3}} {
+		v := CheckWrites(ops("ouo"), readBack)
+		if err := v.Err(); err != nil {
+			t.Errorf("read-back %v: an unknown-outcome write must not count: %v", readBack, err)
+		}
+	}
+	if v := CheckWrites(ops("ouo"), []int64{1, 2, 3}); v.UnknownPresent != 1 {
+		t.Errorf("UnknownPresent %d, want 1", v.UnknownPresent)
+	}
+}
+
+func TestCheckWritesDuplicatesAndPhantoms(t *testing.T) {
+	if v := CheckWrites(ops("oo"), []int64{1, 2, 2}); v.Duplicated != 1 || v.Err() == nil {
+		t.Errorf("duplicate not caught: %+v", v)
+	}
+	// id 2 certainly failed, id 9 was never written: both must not be there.
+	if v := CheckWrites(ops("of"), []int64{1, 2, 9}); v.Phantom != 2 || v.Err() == nil {
+		t.Errorf("phantoms not caught: %+v", v)
+	}
+}
+
+func TestPreconditions(t *testing.T) {
+	h := ops(strings.Repeat("o", 150))
+	if err := Preconditions(h, t0.Add(10*time.Second), 100); err != nil {
+		t.Errorf("150 writes before the fault: %v", err)
+	}
+	err := Preconditions(h, t0.Add(time.Second), 100) // only 50 returned before the fault
+	if !errors.Is(err, ErrUnreliable) || !strings.Contains(err.Error(), "50 writes") {
+		t.Errorf("too few writes must be an unreliable run, got %v", err)
+	}
+}
+
+func TestRTO(t *testing.T) {
+	h := ops("oooffuffoo") // first bad write: index 3 (call 60 ms); first good after: index 8 (return 165 ms)
+	rto, outage, err := RTO(h, t0)
+	if err != nil || !outage || rto != 105*time.Millisecond {
+		t.Errorf("RTO = %v, %v, %v; want 105ms", rto, outage, err)
+	}
+	if rto, outage, err := RTO(ops("oooo"), t0); rto != 0 || outage || err != nil {
+		t.Errorf("no outage: %v %v %v", rto, outage, err)
+	}
+	if _, _, err := RTO(ops("ooff"), t0); err == nil {
+		t.Error("writes that never recover must be an error")
+	}
+	// Failures before `from` are not this fault's.
+	if _, outage, _ := RTO(ops("fooo"), t0.Add(time.Millisecond)); outage {
+		t.Error("a failure before the fault counted")
+	}
+}
+
+func TestCheckReplacedSameIdentity(t *testing.T) {
+	before := Identity{PodName: "mysql-0", Hostname: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv1", PodUID: "a", Node: "w1"}
+	after := before
+	after.PodUID = "b"
+	if err := CheckReplacedSameIdentity(before, after); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReplacedSameIdentity(before, before); err == nil || !strings.Contains(err.Error(), "pod UID") {
+		t.Errorf("same UID must fail (the fault did not replace the pod): %v", err)
+	}
+	swapped := after
+	swapped.PVUID = "pv2"
+	if err := CheckReplacedSameIdentity(before, swapped); err == nil || !strings.Contains(err.Error(), `PV UID: want "pv1", got "pv2"`) {
+		t.Errorf("PV swap: %v", err)
+	}
+}
