@@ -44,6 +44,7 @@ cluster-down: build ## Delete the kind cluster
 
 test: ## Unit tests (no cluster, no Docker)
 	go vet ./...
+	go vet -tags e2e ./suites/...
 	go test ./...
 
 test-e2e: cluster-up ## End-to-end suites on a real kind cluster (then deletes it unless KEEP_CLUSTER=1)
@@ -52,9 +53,9 @@ test-e2e: cluster-up ## End-to-end suites on a real kind cluster (then deletes i
 
 e2e: ## Run the suites against the current cluster (no set-up, no tear-down)
 	@mkdir -p $(ARTIFACTS)
-	go tool ginkgo -v --timeout=60m --junit-report=junit.xml --json-report=report.json \
+	go tool ginkgo -v --tags=e2e --timeout=60m --junit-report=junit.xml --json-report=report.json \
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
-	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites/... -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
+	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
 	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS))
 
 clean: ## Remove _build and _artifacts (images and the Go cache stay)

@@ -59,4 +59,4 @@ func (w mysqlWorkload) Write(ctx context.Context, client string, id int64) error
 	return w.c.Write(ctx, client, id)
 }
 func (w mysqlWorkload) ReadBack(ctx context.Context) ([]int64, error) { return w.c.ReadBack(ctx) }
-func (w mysqlWorkload) Classify(err error) history.Outcome           { return mysql.Classify(err) }
+func (w mysqlWorkload) Classify(err error) history.Outcome            { return mysql.Classify(err) }

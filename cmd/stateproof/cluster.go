@@ -35,7 +35,7 @@ shim is put in front of kind; elsewhere nothing changes.`,
 			return cluster.Up(cmd.Context(), cluster.Options{
 				Name: name, ConfigPath: config, NodeImage: set.Node,
 				KubernetesVersion: set.Node[strings.LastIndex(set.Node, ":")+1:],
-				Kubeconfig:        kubeconfig, Images: set.Workloads(), Wait: wait,
+				Kubeconfig:        kubeconfig, AgentImage: set.Agent, Wait: wait,
 				ShimDir: filepath.Join(cacheDir, "shim"), Out: cmd.OutOrStdout(),
 			})
 		},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/semver"
 
 	"github.com/stateproof/stateproof/fixtures/images"
 )
@@ -37,6 +38,9 @@ not change is not rebuilt, so a second run takes seconds.`,
 			m, err := images.ParseMode(mode)
 			if err != nil {
 				return usageError{err}
+			}
+			if !semver.IsValid(k8sVersion) || semver.Canonical(k8sVersion) != k8sVersion {
+				return usageError{fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR.PATCH, e.g. %s", k8sVersion, images.DefaultVersions.Kubernetes)}
 			}
 			if cacheDir == "" {
 				if cacheDir, err = defaultCacheDir(); err != nil {
