@@ -4,6 +4,8 @@
 #   KIND_CLUSTER  kind cluster name (default stateproof)
 #   KEEP_CLUSTER  1 keeps the cluster after test-e2e
 #   LABEL_FILTER, FOCUS   passed to ginkgo by test-e2e
+#   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
+#   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   ARTIFACTS     where reports land (default _artifacts)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,6 +20,8 @@ IMAGES_FILE ?= _build/images.json
 LABEL_FILTER ?=
 FOCUS ?=
 KEEP_CLUSTER ?=
+STORAGE_CLASS ?= standard
+READY_TIMEOUT ?= 5m
 export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
 BIN := _build/stateproof
@@ -56,7 +60,8 @@ e2e: ## Run the suites against the current cluster (no set-up, no tear-down)
 	go tool ginkgo -v --tags=e2e --timeout=60m --junit-report=junit.xml --json-report=report.json \
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
 	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
-	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS))
+	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) \
+	  --storage-class=$(STORAGE_CLASS) --ready-timeout=$(READY_TIMEOUT)
 
 clean: ## Remove _build and _artifacts (images and the Go cache stay)
 	rm -rf _build $(ARTIFACTS)

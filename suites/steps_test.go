@@ -62,8 +62,11 @@ func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, tar
 	Expect(err).NotTo(HaveOccurred(), "the workload did not accept writes after %s", f.Name())
 
 	By("stopping the writer and reading everything back")
-	_, err = a.Stop(ctx)
+	stopped, err := a.Stop(ctx)
 	Expect(err).NotTo(HaveOccurred())
+	if stopped.UpSeconds > 0 {
+		AddReportEntry("agent cpu share of a core", stopped.CPUSeconds/stopped.UpSeconds)
+	}
 	ops, err := a.History(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	saveHistory(ops)
