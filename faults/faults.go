@@ -50,14 +50,15 @@ type Recoverer interface {
 	Recover(ctx context.Context) error
 }
 
-var registry = map[string]func() string{}
+// registry maps each fault kind to its one-line description.
+var registry = map[string]string{}
 
 // Register records a fault kind and its one-line description, for listings and --help.
 func Register(name, description string) {
 	if _, dup := registry[name]; dup {
 		panic(fmt.Sprintf("faults: %q registered twice", name))
 	}
-	registry[name] = func() string { return description }
+	registry[name] = description
 }
 
 // Names lists the registered fault kinds, sorted.
@@ -72,8 +73,5 @@ func Names() []string {
 
 // Description returns the one-line description of a registered fault kind, or "".
 func Description(name string) string {
-	if d, ok := registry[name]; ok {
-		return d()
-	}
-	return ""
+	return registry[name]
 }
