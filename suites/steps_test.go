@@ -53,13 +53,14 @@ func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, tar
 	before := identity(ctx, target.Namespace, target.Pod, claimTemplate)
 
 	By("injecting " + f.Name() + " into " + target.String())
+	if r, ok := f.(faults.Recoverer); ok {
+		// Undone even when the injection fails half-way or the spec fails later.
+		DeferCleanup(r.Recover, NodeTimeout(5*time.Minute))
+	}
 	inj, err := f.Inject(ctx, target)
 	Expect(err).NotTo(HaveOccurred(), "the fault could not be injected: this is an error, not a pass")
 	writeJSON(filepath.Join(specArtifacts(""), "injection.json"), inj)
 	AddReportEntry("injection", inj)
-	if r, ok := f.(faults.Recoverer); ok {
-		DeferCleanup(r.Recover, NodeTimeout(5*time.Minute))
-	}
 
 	By("waiting for writes to be acknowledged again after recovery")
 	st, err := a.Status(ctx)
