@@ -71,7 +71,7 @@ var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 
 // specArtifacts returns (and creates) the current spec's artifacts folder plus sub.
 func specArtifacts(sub string) string {
-	name := strings.Trim(unsafeChars.ReplaceAllString(CurrentSpecReport().LeafNodeText, "-"), "-")
+	name := strings.Trim(unsafeChars.ReplaceAllString(CurrentSpecReport().FullText(), "-"), "-")
 	dir := filepath.Join(flags.artifacts, name, sub)
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	return dir
