@@ -4,7 +4,6 @@ package suites
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,13 +31,10 @@ func newEnvironment(ctx context.Context) (*environment, error) {
 	if flags.imagesFile == "" {
 		return nil, fmt.Errorf("no --images-file: run the suites with `make e2e` or `make test-e2e`")
 	}
-	data, err := os.ReadFile(flags.imagesFile)
-	if err != nil {
-		return nil, fmt.Errorf("image references: %w (run `make images`)", err)
-	}
 	e := &environment{}
-	if err := json.Unmarshal(data, &e.images); err != nil {
-		return nil, fmt.Errorf("image references %s: %w", flags.imagesFile, err)
+	var err error
+	if e.images, err = images.ReadSetFile(flags.imagesFile); err != nil {
+		return nil, err
 	}
 	if e.client, err = kube.Connect(ctx, flags.kubeconfig, flags.kubeContext); err != nil {
 		return nil, err

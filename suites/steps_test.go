@@ -83,10 +83,9 @@ func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, tar
 	AddReportEntry("lost writes", verdict.Lost)
 	AddReportEntry("unknown-outcome writes", verdict.Unknown)
 	AddReportEntry("data verdict", verdict)
-	if outage && rtoErr == nil {
+	AddReportEntry("outage seen by the client", outage)
+	if rtoErr == nil { // 0 when no write failed; not reported when writes never recovered
 		AddReportEntry("rto seconds", rto.Seconds())
-	} else {
-		AddReportEntry("rto seconds", 0.0)
 	}
 	GinkgoWriter.Printf("acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v)\n",
 		verdict.Acknowledged, verdict.Lost, verdict.Duplicated, verdict.Unknown, verdict.UnknownPresent, rto, outage)

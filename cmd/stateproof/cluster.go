@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stateproof/stateproof/fixtures/cluster"
+	"github.com/stateproof/stateproof/fixtures/images"
 )
 
 func newClusterCommand() *cobra.Command {
@@ -24,7 +25,7 @@ kubeconfig. A healthy existing cluster of that name is reused; an unhealthy one 
 On hosts whose root lacks CAP_SYS_RESOURCE (containers cannot be --privileged there) a docker
 shim is put in front of kind; elsewhere nothing changes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := readImagesFile(imagesFile)
+			set, err := images.ReadSetFile(imagesFile)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,7 +60,7 @@ not change is not rebuilt, so a second run takes seconds.`,
 			if err != nil {
 				return err
 			}
-			if err := writeImagesFile(file, set); err != nil {
+			if err := images.WriteSetFile(file, set); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "[images] all images ready in %s; references in %s\n", time.Since(start).Round(time.Second), file)
@@ -82,28 +81,4 @@ func defaultCacheDir() (string, error) {
 		return "", fmt.Errorf("no cache dir: set STATEPROOF_CACHE: %w", err)
 	}
 	return filepath.Join(d, "stateproof"), nil
-}
-
-func writeImagesFile(path string, set images.Set) error {
-	data, err := json.MarshalIndent(set, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
-}
-
-// readImagesFile reads the references recorded by `images build`.
-func readImagesFile(path string) (images.Set, error) {
-	var set images.Set
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return set, fmt.Errorf("image references: %w (run `make images` first)", err)
-	}
-	if err := json.Unmarshal(data, &set); err != nil {
-		return set, fmt.Errorf("image references %s: %w", path, err)
-	}
-	return set, nil
 }
