@@ -32,6 +32,37 @@ type Injection struct {
 	// Observed lists the evidence that the fault happened, as key/value pairs
 	// (e.g. "oldPodUID", "newPodUID").
 	Observed map[string]string `json:"observed"`
+	// Evictions lists every Eviction API call a drain made, accepted or refused, in order.
+	Evictions []Eviction `json:"evictions,omitempty"`
+}
+
+// Eviction is one call to the Eviction API (POST pods/<name>/eviction,
+// https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/) and its answer.
+type Eviction struct {
+	// Pod is "namespace/name".
+	Pod string `json:"pod"`
+	// At is when the answer arrived.
+	At time.Time `json:"at"`
+	// Code is the HTTP status: 201 evicted, 429 refused because a PodDisruptionBudget allows no
+	// disruption now, 404 pod already gone, 0 when no answer came (transport error).
+	Code int `json:"code"`
+}
+
+// Refused reports whether a PodDisruptionBudget refused the eviction (HTTP 429 Too Many Requests).
+func (e Eviction) Refused() bool { return e.Code == 429 }
+
+// Accepted reports whether the eviction was granted (HTTP 2xx).
+func (e Eviction) Accepted() bool { return e.Code >= 200 && e.Code < 300 }
+
+// NotApplicableError says a fault cannot act on this target by design of the cluster or the
+// workload (e.g. a recovery path that needs the pod to move while its volume is bound to one
+// node). Suites report it as "not applicable: <reason>", never as a pass or a failure.
+type NotApplicableError struct {
+	Fault, Reason string
+}
+
+func (e *NotApplicableError) Error() string {
+	return fmt.Sprintf("%s: not applicable: %s", e.Fault, e.Reason)
 }
 
 // Fault is one kind of disruption.
@@ -43,6 +74,13 @@ type Fault interface {
 	// Inject performs the fault on target and returns what was observed. An error means the
 	// fault did not (provably) happen.
 	Inject(ctx context.Context, target Target) (Injection, error)
+}
+
+// Applicability is implemented by faults that may not apply to a given target (see
+// NotApplicableError). Suites ask before starting the workload's traffic.
+type Applicability interface {
+	// Applicable returns nil, a *NotApplicableError, or an error reading the cluster.
+	Applicable(ctx context.Context, target Target) error
 }
 
 // Recoverer is implemented by faults that leave something to undo (uncordon, start a node).

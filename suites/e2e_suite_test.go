@@ -40,3 +40,12 @@ var _ = BeforeSuite(func(ctx context.Context) {
 	env, err = newEnvironment(ctx)
 	Expect(err).NotTo(HaveOccurred())
 }, NodeTimeout(time.Minute))
+
+// Every fault is undone by its spec's DeferCleanup; this checks, once all specs ran, that the
+// cluster really is back: every node Ready, schedulable and free of failure taints.
+var _ = AfterSuite(func(ctx context.Context) {
+	if env == nil {
+		return
+	}
+	Expect(env.client.WaitNodesHealthy(ctx, 3*time.Minute)).To(Succeed(), "a fault was not undone")
+}, NodeTimeout(4*time.Minute))

@@ -5,6 +5,7 @@ package suites
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,12 +36,42 @@ func startAgent(ctx context.Context, spec agent.PodSpec) *agent.Handle {
 	return a
 }
 
-// dataSurvivesFault is the shared data-survival scenario: writes flow, the fault hits target,
-// the workload recovers, and every acknowledged write must be read back, with the pod's
-// identity (name, hostname, PVC, PV) unchanged. Measurements go into the report.
-func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, target faults.Target, claimTemplate string) {
+// requireApplicable fails the spec when the fault cannot run on this cluster (Available) and
+// skips it, with the reason, when the fault does not apply to this target by design: reported as
+// "not applicable", never as a pass. Call it before starting traffic.
+func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target) {
 	Expect(f.Available(ctx)).To(Succeed(), "fault %s is not available on this cluster", f.Name())
+	if a, ok := f.(faults.Applicability); ok {
+		err := a.Applicable(ctx, target)
+		var na *faults.NotApplicableError
+		if errors.As(err, &na) {
+			AddReportEntry("verdict", "not applicable: "+na.Reason)
+			Skip("not applicable: " + na.Reason)
+		}
+		Expect(err).NotTo(HaveOccurred())
+	}
+}
 
+// dataSurvivesFault is the shared data-survival scenario: writes flow, the fault hits target,
+// the fault is recovered (if it has a recovery), and every acknowledged write must be read back,
+// with the pod's identity (name, hostname, PVC, PV) unchanged. Measurements go into the report.
+// The caller has called requireApplicable before starting the agent.
+func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, target faults.Target, claimTemplate string) {
+	writesFlowing(ctx, a)
+	before := identity(ctx, target.Namespace, target.Pod, claimTemplate)
+	inj := inject(ctx, f, target)
+	if r, ok := f.(faults.Recoverer); ok {
+		recoverFault(ctx, f.Name(), r)
+	}
+	dataKept(ctx, a, inj)
+	// pod-delete and out-of-service prove the replacement (new UID) in Inject; after a node
+	// returns the pod may be the same one.
+	identityKept(ctx, target, before, claimTemplate, judge.CheckSameIdentity)
+}
+
+// writesFlowing waits until the agent has minAckedBeforeFault acknowledged writes and reports
+// its CPU share over 100 more.
+func writesFlowing(ctx context.Context, a *agent.Handle) {
 	By("waiting for acknowledged writes before the fault")
 	started, err := a.WaitAcknowledged(ctx, minAckedBeforeFault, 2*time.Minute)
 	Expect(err).NotTo(HaveOccurred())
@@ -50,23 +81,39 @@ func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, tar
 	if up := steady.UpSeconds - started.UpSeconds; up > 0 {
 		AddReportEntry("agent cpu share of a core", (steady.CPUSeconds-started.CPUSeconds)/up)
 	}
-	before := identity(ctx, target.Namespace, target.Pod, claimTemplate)
+}
 
+// inject registers the fault's recovery (run even if the injection fails half-way or the spec
+// fails later), injects it, and saves the injection record.
+func inject(ctx context.Context, f faults.Fault, target faults.Target) faults.Injection {
 	By("injecting " + f.Name() + " into " + target.String())
 	if r, ok := f.(faults.Recoverer); ok {
-		// Undone even when the injection fails half-way or the spec fails later.
-		DeferCleanup(r.Recover, NodeTimeout(5*time.Minute))
+		DeferCleanup(r.Recover, NodeTimeout(10*time.Minute))
 	}
 	inj, err := f.Inject(ctx, target)
+	writeJSON(filepath.Join(specArtifacts(""), f.Name()+"-injection.json"), inj)
 	Expect(err).NotTo(HaveOccurred(), "the fault could not be injected: this is an error, not a pass")
-	writeJSON(filepath.Join(specArtifacts(""), "injection.json"), inj)
 	AddReportEntry("injection", inj)
+	return inj
+}
 
+// recoverFault runs a fault's recovery now (uncordon, start the node, remove taints) and reports
+// how long it took.
+func recoverFault(ctx context.Context, name string, r faults.Recoverer) {
+	By("recovering from " + name)
+	t0 := time.Now()
+	Expect(r.Recover(ctx)).To(Succeed())
+	AddReportEntry(name+" recovery seconds", time.Since(t0).Seconds())
+}
+
+// dataKept waits for writes to be acknowledged again, stops the writer, reads everything back
+// and judges: no acknowledged write lost, no phantom or duplicate; RTO measured from inj.Start.
+func dataKept(ctx context.Context, a *agent.Handle, inj faults.Injection) {
 	By("waiting for writes to be acknowledged again after recovery")
 	st, err := a.Status(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	_, err = a.WaitAcknowledged(ctx, st.OK+ackedAfterRecovery, 3*time.Minute)
-	Expect(err).NotTo(HaveOccurred(), "the workload did not accept writes after %s", f.Name())
+	Expect(err).NotTo(HaveOccurred(), "the workload did not accept writes after %s", inj.Fault)
 
 	By("stopping the writer and reading everything back")
 	_, err = a.Stop(ctx)
@@ -87,14 +134,22 @@ func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, tar
 	if rtoErr == nil { // 0 when no write failed; not reported when writes never recovered
 		AddReportEntry("rto seconds", rto.Seconds())
 	}
-	GinkgoWriter.Printf("acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v)\n",
-		verdict.Acknowledged, verdict.Lost, verdict.Duplicated, verdict.Unknown, verdict.UnknownPresent, rto, outage)
+	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v)\n",
+		inj.Fault, verdict.Acknowledged, verdict.Lost, verdict.Duplicated, verdict.Unknown, verdict.UnknownPresent, rto, outage)
 
 	Expect(judge.Preconditions(ops, inj.Start, minAckedBeforeFault)).To(Succeed())
 	Expect(rtoErr).NotTo(HaveOccurred())
 	Expect(verdict.Err()).NotTo(HaveOccurred())
+}
+
+// identityKept checks with check (judge.CheckSameIdentity, or CheckReplacedSameIdentity when the
+// pod must have been replaced) that the target pod has kept the name, hostname, PVC and PV it
+// had before.
+func identityKept(ctx context.Context, target faults.Target, before judge.Identity, claimTemplate string, check func(before, after judge.Identity) error) {
 	after := identity(ctx, target.Namespace, target.Pod, claimTemplate)
-	Expect(judge.CheckReplacedSameIdentity(before, after)).To(Succeed())
+	AddReportEntry("identity before", before)
+	AddReportEntry("identity after", after)
+	Expect(check(before, after)).To(Succeed())
 }
 
 func saveHistory(ops []history.Op) {

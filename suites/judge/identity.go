@@ -18,10 +18,29 @@ type Identity struct {
 	Node     string `json:"node"`
 }
 
+// CheckSameIdentity returns nil when after has the same name, hostname, PVC name and PV UID as
+// before, all of them non-empty; else an error listing each difference as want/got. It does not
+// look at the pod UID, so it fits faults after which the pod may stay or come back on its node
+// (node restart, network partition); use CheckReplacedSameIdentity when the fault must have
+// replaced the pod.
+func CheckSameIdentity(before, after Identity) error {
+	return identityErr(before, identityDiffs(before, after))
+}
+
 // CheckReplacedSameIdentity returns nil when after is a new pod (different UID) with the same
 // name, hostname, PVC name and PV UID as before; else an error listing each difference as
 // want/got.
 func CheckReplacedSameIdentity(before, after Identity) error {
+	diffs := identityDiffs(before, after)
+	if before.PodUID == "" || before.PodUID == after.PodUID {
+		diffs = append(diffs, fmt.Sprintf("pod UID: want a new one, got %q before and after", after.PodUID))
+	}
+	return identityErr(before, diffs)
+}
+
+// identityDiffs lists, as "what: want %q, got %q", each of name, hostname, PVC name and PV UID
+// that differs between before and after or is empty.
+func identityDiffs(before, after Identity) []string {
 	var diffs []string
 	same := func(what, want, got string) {
 		if want != got || want == "" {
@@ -32,9 +51,11 @@ func CheckReplacedSameIdentity(before, after Identity) error {
 	same("hostname", before.Hostname, after.Hostname)
 	same("PVC name", before.PVCName, after.PVCName)
 	same("PV UID", before.PVUID, after.PVUID)
-	if before.PodUID == "" || before.PodUID == after.PodUID {
-		diffs = append(diffs, fmt.Sprintf("pod UID: want a new one, got %q before and after", after.PodUID))
-	}
+	return diffs
+}
+
+// identityErr is nil without diffs, else an error naming before's pod and every difference.
+func identityErr(before Identity, diffs []string) error {
 	if len(diffs) > 0 {
 		return fmt.Errorf("identity of %s changed: %s", before.PodName, strings.Join(diffs, "; "))
 	}

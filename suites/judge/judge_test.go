@@ -104,9 +104,60 @@ func TestCheckReplacedSameIdentity(t *testing.T) {
 	if err := CheckReplacedSameIdentity(before, before); err == nil || !strings.Contains(err.Error(), "pod UID") {
 		t.Errorf("same UID must fail (the fault did not replace the pod): %v", err)
 	}
+	unread := before
+	unread.PodUID = ""
+	if err := CheckReplacedSameIdentity(unread, after); err == nil || !strings.Contains(err.Error(), "pod UID: want a new one") {
+		t.Errorf("an unread pod UID before the fault cannot show a replacement: %v", err)
+	}
 	swapped := after
 	swapped.PVUID = "pv2"
 	if err := CheckReplacedSameIdentity(before, swapped); err == nil || !strings.Contains(err.Error(), `PV UID: want "pv1", got "pv2"`) {
 		t.Errorf("PV swap: %v", err)
+	}
+}
+
+func TestCheckSameIdentity(t *testing.T) {
+	before := Identity{PodName: "mysql-0", Hostname: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv1", PodUID: "a", Node: "w1"}
+	replaced := before
+	replaced.PodUID, replaced.Node = "b", "w2"
+	cases := []struct {
+		name    string
+		after   Identity
+		wantErr []string // substrings; nil means no error
+	}{
+		{"same pod stayed", before, nil},
+		{"pod replaced on another node", replaced, nil},
+		{"hostname changed", Identity{PodName: "mysql-0", Hostname: "mysql-x", PVCName: "data-mysql-0", PVUID: "pv1", PodUID: "a"},
+			[]string{`identity of mysql-0 changed: hostname: want "mysql-0", got "mysql-x"`}},
+		{"PVC and PV swapped", Identity{PodName: "mysql-0", Hostname: "mysql-0", PVCName: "data-mysql-1", PVUID: "pv2", PodUID: "a"},
+			[]string{`PVC name: want "data-mysql-0", got "data-mysql-1"; PV UID: want "pv1", got "pv2"`}},
+		{"nothing read back", Identity{}, []string{`pod name: want "mysql-0", got ""`, `PV UID: want "pv1", got ""`}},
+	}
+	for _, c := range cases {
+		err := CheckSameIdentity(before, c.after)
+		if c.wantErr == nil {
+			if err != nil {
+				t.Errorf("%s: want nil, got %v", c.name, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: want an error, got nil", c.name)
+			continue
+		}
+		for _, s := range c.wantErr {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s: error %q does not contain %q", c.name, err, s)
+			}
+		}
+		if strings.Contains(err.Error(), "pod UID") {
+			t.Errorf("%s: CheckSameIdentity must not judge the pod UID: %v", c.name, err)
+		}
+	}
+	// An identity that was never read (empty PV UID on both sides) must not pass.
+	empty := before
+	empty.PVUID = ""
+	if err := CheckSameIdentity(empty, empty); err == nil || !strings.Contains(err.Error(), `PV UID: want "", got ""`) {
+		t.Errorf("empty PV UID must fail: %v", err)
 	}
 }

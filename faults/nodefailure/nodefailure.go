@@ -1,0 +1,265 @@
+// Package nodefailure is the node-failure fault on kind: the worker node that runs the target
+// pod is stopped cleanly, killed (power cut) or frozen, through its node container and the
+// container runtime that kind runs it on. Proof is the Node's Ready condition leaving True.
+// Recovery is one of two operator paths, each measured: the node comes back, or the node is
+// declared out of service (non-graceful node shutdown, KEP-2268) so the pod moves elsewhere.
+package nodefailure
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/kube"
+)
+
+func init() {
+	faults.Register("node-failure", "stop, kill or pause the target pod's kind node; recover by bringing it back or with the out-of-service taint")
+}
+
+// Mode is how the node fails.
+type Mode string
+
+// The three node failures.
+const (
+	// Stop shuts the node down cleanly: the runtime sends the node image's STOPSIGNAL
+	// (SIGRTMIN+3, systemd's halt) and waits up to StopGrace before SIGKILL.
+	Stop Mode = "stop"
+	// Kill is a power cut: SIGKILL to the node container, no process gets to clean up.
+	Kill Mode = "kill"
+	// Pause freezes every process of the node (cgroup freezer): unreachable, state intact.
+	Pause Mode = "pause"
+)
+
+// Recovery is the operator's path back to service.
+type Recovery string
+
+// The recovery paths.
+const (
+	// NodeReturns brings the node back (start or unpause its container); the pod returns on it.
+	NodeReturns Recovery = "node-returns"
+	// OutOfService applies the node.kubernetes.io/out-of-service=nodeshutdown:NoExecute taint
+	// to the failed node, so that its pods are force-deleted and the StatefulSet recreates them
+	// on another node (non-graceful node shutdown, KEP-2268, GA in 1.28:
+	// https://kubernetes.io/docs/concepts/cluster-administration/node-shutdown/#non-graceful-node-shutdown),
+	// then starts the node and removes the taint once it is Ready. It is not applicable to a
+	// frozen node (its processes would resume) nor to a pod whose volume is bound to its node.
+	OutOfService Recovery = "out-of-service"
+)
+
+// StopGrace is how long a clean stop may take before the runtime kills the node (seconds: 60).
+const StopGrace = 60 * time.Second
+
+// Fault fails the node of the target pod. Its zero timeouts take the defaults below.
+type Fault struct {
+	Client   *kube.Client
+	Mode     Mode
+	Recovery Recovery
+	// DetectTimeout bounds the wait for the Node's Ready condition to leave True (default 3 min;
+	// the node lifecycle controller needs node-monitor-grace-period, 50 s by default).
+	DetectTimeout time.Duration
+	// RecoverTimeout bounds each recovery wait: the node Ready again, the pod recreated elsewhere
+	// (default 5 min).
+	RecoverTimeout time.Duration
+
+	failed *kindNode // the node Inject failed and Recover has not yet restored
+	taint  bool      // Inject applied the out-of-service taint
+}
+
+// Name returns "node-failure-<mode>", e.g. "node-failure-kill".
+func (f *Fault) Name() string { return "node-failure-" + string(f.Mode) }
+
+func (f *Fault) detectTimeout() time.Duration {
+	if f.DetectTimeout > 0 {
+		return f.DetectTimeout
+	}
+	return 3 * time.Minute
+}
+
+func (f *Fault) recoverTimeout() time.Duration {
+	if f.RecoverTimeout > 0 {
+		return f.RecoverTimeout
+	}
+	return 5 * time.Minute
+}
+
+// Available returns nil when every Node is a kind node whose container the runtime can see,
+// and an error naming the first node that is not (a cluster that is not kind has no node
+// container to fail).
+func (f *Fault) Available(ctx context.Context) error {
+	switch f.Mode {
+	case Stop, Kill, Pause:
+	default:
+		return fmt.Errorf("node-failure mode %q: want stop, kill or pause", f.Mode)
+	}
+	switch f.Recovery {
+	case NodeReturns, OutOfService:
+	default:
+		return fmt.Errorf("node-failure recovery %q: want %s or %s", f.Recovery, NodeReturns, OutOfService)
+	}
+	nodes, err := f.Client.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("%s: list nodes: %w", f.Name(), err)
+	}
+	for i := range nodes.Items {
+		kn, err := parseKindNode(&nodes.Items[i])
+		if err != nil {
+			return fmt.Errorf("%s needs a kind cluster: %w", f.Name(), err)
+		}
+		if _, err := kn.state(ctx); err != nil {
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Applicable returns a *faults.NotApplicableError when the recovery path cannot work for this
+// target: out-of-service on a frozen node, or out-of-service when the pod's volumes are bound to
+// its node (a PV whose nodeAffinity no other node satisfies, as with kind's "standard"
+// local-path class). Other errors are API failures.
+func (f *Fault) Applicable(ctx context.Context, t faults.Target) error {
+	if f.Recovery != OutOfService {
+		return nil
+	}
+	if f.Mode == Pause {
+		return &faults.NotApplicableError{Fault: f.Name(), Reason: "the out-of-service taint is only for nodes that are shut down; a frozen node's processes would resume"}
+	}
+	pod, err := f.Client.Clientset.CoreV1().Pods(t.Namespace).Get(ctx, t.Pod, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("%s: get pod %s: %w", f.Name(), t, err)
+	}
+	bound, err := nodeBoundVolume(ctx, f.Client.Clientset, pod)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if bound != "" {
+		return &faults.NotApplicableError{Fault: f.Name(), Reason: bound}
+	}
+	return nil
+}
+
+// Inject fails the node running the target pod and waits for the Node's Ready condition to
+// leave True (the proof). With OutOfService it then taints the node and waits for the pod to
+// be recreated, Ready, on another node. The control-plane node is refused (it runs the
+// in-cluster writer and the API server). The injection records the node, the container's
+// state, the observed Ready status and, for OutOfService, the old and new pod UID and node.
+func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, error) {
+	inj := faults.Injection{Fault: f.Name(), Target: t.String(), Observed: map[string]string{"recovery": string(f.Recovery)}}
+	if err := f.Applicable(ctx, t); err != nil {
+		return inj, err
+	}
+	pods := f.Client.Clientset.CoreV1().Pods(t.Namespace)
+	pod, err := pods.Get(ctx, t.Pod, metav1.GetOptions{})
+	if err != nil {
+		return inj, fmt.Errorf("%s: get pod %s: %w", f.Name(), t, err)
+	}
+	node, err := f.Client.Clientset.CoreV1().Nodes().Get(ctx, pod.Spec.NodeName, metav1.GetOptions{})
+	if err != nil {
+		return inj, fmt.Errorf("%s: get node %q of pod %s: %w", f.Name(), pod.Spec.NodeName, t, err)
+	}
+	if _, cp := node.Labels[kube.LabelControlPlane]; cp {
+		return inj, fmt.Errorf("%s: refusing to fail control-plane node %q (pod %s runs there); target a pod on a worker", f.Name(), node.Name, t)
+	}
+	kn, err := parseKindNode(node)
+	if err != nil {
+		return inj, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	inj.Observed["node"] = node.Name
+	inj.Observed["oldPodUID"] = string(pod.UID)
+
+	inj.Start = time.Now()
+	f.failed = kn
+	if err := kn.fail(ctx, f.Mode); err != nil {
+		return inj, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	state, err := kn.state(ctx)
+	if err != nil {
+		return inj, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	inj.Observed["containerState"] = state
+	if want := map[Mode]string{Stop: "exited", Kill: "exited", Pause: "paused"}[f.Mode]; state != want {
+		return inj, fmt.Errorf("%s: node container %s is %q after %s, want %q", f.Name(), kn.container, state, f.Mode, want)
+	}
+	seen, err := f.Client.WaitNodeReadyStatus(ctx, node.Name, f.detectTimeout(), func(s corev1.ConditionStatus) bool { return s != corev1.ConditionTrue })
+	if err != nil {
+		return inj, fmt.Errorf("%s: the node container is %s but the cluster did not notice: %w", f.Name(), state, err)
+	}
+	inj.Observed["nodeReady"] = string(kube.NodeReadyStatus(seen))
+	inj.Observed["notReadyAfterSeconds"] = fmt.Sprintf("%.1f", time.Since(inj.Start).Seconds())
+
+	if f.Recovery == OutOfService {
+		if err := f.setOutOfService(ctx, node.Name, true); err != nil {
+			return inj, err
+		}
+		f.taint = true
+		moved, err := f.Client.WaitPodReady(ctx, t.Namespace, t.Pod, f.recoverTimeout(), func(p *corev1.Pod) bool {
+			return p.UID != types.UID(inj.Observed["oldPodUID"]) && p.DeletionTimestamp == nil
+		})
+		if err != nil {
+			return inj, fmt.Errorf("%s: node %s is out of service but pod %s was not recreated Ready elsewhere: %w", f.Name(), node.Name, t, err)
+		}
+		inj.Observed["newPodUID"] = string(moved.UID)
+		inj.Observed["newNode"] = moved.Spec.NodeName
+		inj.Observed["podMovedAfterSeconds"] = fmt.Sprintf("%.1f", time.Since(inj.Start).Seconds())
+	}
+	inj.End = time.Now()
+	return inj, nil
+}
+
+// Recover brings the failed node back (unpause, or start its container), waits for it to be
+// Ready and, if Inject tainted it out of service, removes the taint. It is a no-op when Inject
+// did not fail a node, and may be called again after it succeeded.
+func (f *Fault) Recover(ctx context.Context) error {
+	if f.failed == nil {
+		return nil
+	}
+	kn := f.failed
+	if err := kn.restore(ctx); err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if _, err := f.Client.WaitNodeReadyStatus(ctx, kn.node, f.recoverTimeout(), func(s corev1.ConditionStatus) bool { return s == corev1.ConditionTrue }); err != nil {
+		return fmt.Errorf("%s: node container %s runs again but the node is not Ready: %w", f.Name(), kn.container, err)
+	}
+	if f.taint {
+		if err := f.setOutOfService(ctx, kn.node, false); err != nil {
+			return err
+		}
+		f.taint = false
+	}
+	f.failed = nil
+	return nil
+}
+
+// setOutOfService adds or removes the out-of-service taint on node.
+func (f *Fault) setOutOfService(ctx context.Context, node string, on bool) error {
+	nodes := f.Client.Clientset.CoreV1().Nodes()
+	// The node lifecycle controller updates taints too: retry on a write conflict.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := nodes.Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		var taints []corev1.Taint
+		for _, t := range n.Spec.Taints {
+			if t.Key != kube.TaintOutOfService {
+				taints = append(taints, t)
+			}
+		}
+		if on {
+			taints = append(taints, corev1.Taint{Key: kube.TaintOutOfService, Value: "nodeshutdown", Effect: corev1.TaintEffectNoExecute})
+		}
+		n.Spec.Taints = taints
+		_, err = nodes.Update(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: set taint %s (on=%v) on node %q: %w", f.Name(), kube.TaintOutOfService, on, node, err)
+	}
+	return nil
+}

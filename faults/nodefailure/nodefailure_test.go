@@ -1,0 +1,128 @@
+package nodefailure
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/kube"
+)
+
+func TestRegisteredAndNamed(t *testing.T) {
+	if !slices.Contains(faults.Names(), "node-failure") || faults.Description("node-failure") == "" {
+		t.Errorf("node-failure is not registered with a description: %v", faults.Names())
+	}
+	for _, m := range []Mode{Stop, Kill, Pause} {
+		if got := (&Fault{Mode: m}).Name(); got != "node-failure-"+string(m) {
+			t.Errorf("Name() = %q for mode %s", got, m)
+		}
+	}
+	var _ faults.Recoverer = &Fault{}
+	var _ faults.Applicability = &Fault{}
+}
+
+func TestParseKindNode(t *testing.T) {
+	for _, tc := range []struct {
+		providerID, runtime, container, err string
+	}{
+		{"kind://docker/stateproof/stateproof-worker2", "docker", "stateproof-worker2", ""},
+		{"kind://podman/c/c-control-plane", "podman", "c-control-plane", ""},
+		{"", "", "", "want kind://"},
+		{"gce://project/zone/vm", "", "", "want kind://"},
+		{"kind://docker/stateproof", "", "", "want kind://"},
+		{"kind://lxc/c/n", "", "", `unknown kind runtime "lxc"`},
+	} {
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}, Spec: corev1.NodeSpec{ProviderID: tc.providerID}}
+		k, err := parseKindNode(n)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), `"n"`) {
+				t.Errorf("%q: error %v, want one naming the node and containing %q", tc.providerID, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || k.runtime != tc.runtime || k.container != tc.container || k.node != "n" {
+			t.Errorf("%q: got %+v, %v", tc.providerID, k, err)
+		}
+	}
+}
+
+func TestAvailableRejectsBadModeAndRecovery(t *testing.T) {
+	cs := fake.NewSimpleClientset()
+	c := &kube.Client{Clientset: cs}
+	if err := (&Fault{Client: c, Mode: "melt", Recovery: NodeReturns}).Available(context.Background()); err == nil || !strings.Contains(err.Error(), `"melt"`) {
+		t.Errorf("bad mode: %v", err)
+	}
+	if err := (&Fault{Client: c, Mode: Kill, Recovery: "pray"}).Available(context.Background()); err == nil || !strings.Contains(err.Error(), `"pray"`) {
+		t.Errorf("bad recovery: %v", err)
+	}
+	cs = fake.NewSimpleClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "gke-1"}, Spec: corev1.NodeSpec{ProviderID: "gce://p/z/gke-1"}})
+	err := (&Fault{Client: &kube.Client{Clientset: cs}, Mode: Kill, Recovery: NodeReturns}).Available(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "needs a kind cluster") || !strings.Contains(err.Error(), "gke-1") {
+		t.Errorf("non-kind cluster: %v", err)
+	}
+}
+
+// cluster builds a fake cluster: nodes w1, w2 and pod ns/db-0 on w1 with PVC data-db-0 bound to
+// PV pv1, whose node affinity is affinity (nil: none).
+func cluster(affinity *corev1.VolumeNodeAffinity) *fake.Clientset {
+	hostname := func(n string) *corev1.Node {
+		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n, Labels: map[string]string{"kubernetes.io/hostname": n}}}
+	}
+	return fake.NewSimpleClientset(hostname("w1"), hostname("w2"),
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-0"}, Spec: corev1.PodSpec{
+			NodeName: "w1",
+			Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data-db-0"}}}},
+		}},
+		&corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "data-db-0"}, Spec: corev1.PersistentVolumeClaimSpec{VolumeName: "pv1"}},
+		&corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "pv1"}, Spec: corev1.PersistentVolumeSpec{NodeAffinity: affinity}},
+	)
+}
+
+func onNodes(nodes ...string) *corev1.VolumeNodeAffinity {
+	return &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+		MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: nodes}},
+	}}}}
+}
+
+func TestApplicable(t *testing.T) {
+	target := faults.Target{Namespace: "ns", Pod: "db-0"}
+	for _, tc := range []struct {
+		name     string
+		f        Fault
+		affinity *corev1.VolumeNodeAffinity
+		reason   string // "" applicable
+	}{
+		{"node returns, node-bound volume", Fault{Mode: Kill, Recovery: NodeReturns}, onNodes("w1"), ""},
+		{"out-of-service, node-bound volume", Fault{Mode: Kill, Recovery: OutOfService}, onNodes("w1"), "volume is node-bound to w1 (PVC ns/data-db-0, PV pv1)"},
+		{"out-of-service, volume reachable from w2", Fault{Mode: Stop, Recovery: OutOfService}, onNodes("w1", "w2"), ""},
+		{"out-of-service, no node affinity", Fault{Mode: Stop, Recovery: OutOfService}, nil, ""},
+		{"out-of-service on a frozen node", Fault{Mode: Pause, Recovery: OutOfService}, nil, "only for nodes that are shut down"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f
+			f.Client = &kube.Client{Clientset: cluster(tc.affinity)}
+			err := f.Applicable(context.Background(), target)
+			var na *faults.NotApplicableError
+			switch {
+			case tc.reason == "" && err != nil:
+				t.Errorf("want applicable, got %v", err)
+			case tc.reason != "" && (!errors.As(err, &na) || !strings.Contains(na.Reason, tc.reason)):
+				t.Errorf("want not applicable %q, got %v", tc.reason, err)
+			}
+		})
+	}
+}
+
+func TestRecoverWithoutFailureIsNoop(t *testing.T) {
+	if err := (&Fault{Mode: Kill}).Recover(context.Background()); err != nil {
+		t.Errorf("Recover after no Inject: %v", err)
+	}
+}

@@ -1,0 +1,102 @@
+//go:build e2e
+
+package suites
+
+import (
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/drain"
+	"github.com/stateproof/stateproof/fixtures/agent"
+	"github.com/stateproof/stateproof/fixtures/mysql"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+var _ = Describe("MySQL", Label("workload:mysql"), func() {
+	// A PodDisruptionBudget is enforced by the Eviction API: an eviction that would leave more
+	// than maxUnavailable pods unavailable is refused with 429 Too Many Requests
+	// (https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/). kubectl drain
+	// retries it. With three replicas on three workers and maxUnavailable 1, draining a second
+	// node must wait until the pod evicted by the first drain is Ready again.
+	It("holds its PodDisruptionBudget while two nodes are drained back to back", Serial,
+		Label("disruptive", "fault:node-drain"), SpecTimeout(20*time.Minute), func(ctx SpecContext) {
+			const replicas = 3
+			ns := namespace(ctx, "mysql")
+			d := deployMySQL(ctx, ns, replicas)
+			first, second := newDrain(), newDrain()
+			target := faults.Target{Namespace: ns, Pod: mysql.PodName(0)}
+			next := faults.Target{Namespace: ns, Pod: mysql.PodName(1)}
+			requireApplicable(ctx, first, target)
+			a := startMySQLAgent(ctx, d, 0)
+			pods := watchPods(ctx, ns, mysql.Selector)
+			nodes := map[string]bool{}
+			for _, e := range pods.Events() {
+				nodes[e.Node] = true
+			}
+			Expect(nodes).To(HaveLen(replicas), "the %d MySQL pods must run on distinct nodes", replicas)
+			writesFlowing(ctx, a)
+			before := identity(ctx, ns, target.Pod, mysql.ClaimTemplate)
+
+			inj := inject(ctx, first, target)
+			Expect(inj.Evictions).To(ContainElement(HaveField("Pod", target.String())), "the first drain evicted no %s", target)
+
+			By("draining the node of " + next.String() + " while " + target.Pod + " cannot be Ready (its node is cordoned)")
+			type result struct {
+				inj faults.Injection
+				err error
+			}
+			done := make(chan result, 1)
+			DeferCleanup(second.Recover, NodeTimeout(10*time.Minute))
+			go func() {
+				defer GinkgoRecover()
+				i, err := second.Inject(ctx, next)
+				done <- result{i, err}
+			}()
+			// Two refusals, RetryDelay apart, show the budget keeps refusing, not a one-off.
+			Eventually(func() int { return refusals(second.Evictions(), next.String()) }).WithContext(ctx).WithTimeout(time.Minute).
+				Should(BeNumerically(">=", 2), "the second drain's eviction of %s was not refused with 429 twice", next)
+
+			recoverFault(ctx, first.Name()+" of the first node", first)
+			var r result
+			Eventually(done).WithContext(ctx).WithTimeout(10 * time.Minute).Should(Receive(&r))
+			writeJSON(specArtifacts("")+"/second-node-drain-injection.json", r.inj)
+			Expect(r.err).NotTo(HaveOccurred(), "the second drain did not complete once %s was Ready", target)
+			AddReportEntry("second injection", r.inj)
+			recoverFault(ctx, second.Name()+" of the second node", second)
+			Expect(env.client.WaitStatefulSetReady(ctx, ns, mysql.StatefulSet, flags.readyTimeout)).To(Succeed())
+
+			By("judging the PodDisruptionBudget over every pod change the watch saw")
+			events := pods.Events()
+			budget := judge.CheckDisruptionBudget(events, replicas, mysql.MaxUnavailable)
+			AddReportEntry("disruption budget verdict", budget)
+			AddReportEntry("evictions refused with 429", refusals(r.inj.Evictions, next.String()))
+			Expect(budget.Err()).NotTo(HaveOccurred())
+			readyAt, ok := judge.FirstReadyAfter(events, target.Pod, inj.End)
+			Expect(ok).To(BeTrue(), "%s never became Ready again after the first drain", target)
+			AddReportEntry(fmt.Sprintf("%s back Ready after seconds", target.Pod), readyAt.Sub(inj.Start).Seconds())
+			Expect(judge.EvictionsWaitedForReady(r.inj.Evictions, next.String(), readyAt)).To(Succeed())
+
+			dataKept(ctx, a, inj)
+			identityKept(ctx, target, before, mysql.ClaimTemplate, judge.CheckReplacedSameIdentity)
+		})
+})
+
+// newDrain returns a node-drain fault that never drains the node of the in-cluster agent.
+func newDrain() *drain.Fault {
+	return &drain.Fault{Client: env.client, Protected: []string{agent.Selector}, Log: GinkgoWriter}
+}
+
+// refusals counts the evictions of pod ("namespace/name") a PodDisruptionBudget refused (429).
+func refusals(evictions []faults.Eviction, pod string) int {
+	n := 0
+	for _, e := range evictions {
+		if e.Pod == pod && e.Refused() {
+			n++
+		}
+	}
+	return n
+}

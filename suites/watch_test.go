@@ -1,0 +1,53 @@
+//go:build e2e
+
+package suites
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// podWatch records every change of a workload's pods, as one watch delivered them, for judges
+// that need every instant (a PodDisruptionBudget, ordered scaling), not samples.
+type podWatch struct {
+	mu     sync.Mutex
+	events []judge.PodEvent
+	stop   func()
+}
+
+// watchPods starts recording the pods of ns matching selector; the watch stops at the end of
+// the spec, and the events are saved as pod-events.json in the spec's artifacts.
+func watchPods(ctx context.Context, ns, selector string) *podWatch {
+	w := &podWatch{}
+	stop, err := env.client.WatchPods(ctx, ns, selector, func(c kube.PodChange) {
+		e := judge.PodEvent{
+			At: time.Now(), Pod: c.Pod.Name, Node: c.Pod.Spec.NodeName, Deleted: c.Deleted,
+			Ready: kube.PodReady(c.Pod), Terminating: c.Pod.DeletionTimestamp != nil,
+		}
+		w.mu.Lock()
+		w.events = append(w.events, e)
+		w.mu.Unlock()
+	})
+	Expect(err).NotTo(HaveOccurred())
+	w.stop = stop
+	DeferCleanup(func() {
+		stop()
+		writeJSON(filepath.Join(specArtifacts(""), "pod-events.json"), w.Events())
+	})
+	return w
+}
+
+// Events returns a copy of the events recorded so far, in watch order.
+func (w *podWatch) Events() []judge.PodEvent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]judge.PodEvent(nil), w.events...)
+}
