@@ -5,6 +5,9 @@
 #   KEEP_CLUSTER  1 keeps the cluster after test-e2e
 #   LABEL_FILTER, FOCUS   passed to ginkgo by test-e2e
 #   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
+#   MOVABLE_STORAGE_CLASS  class whose volumes can follow a pod to another node (default shared);
+#                 test-e2e runs the specs that move a pod (recovery:out-of-service) again on it;
+#                 empty skips that second pass
 #   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   ARTIFACTS     where reports land (default _artifacts)
 SHELL := /bin/bash
@@ -21,6 +24,7 @@ LABEL_FILTER ?=
 FOCUS ?=
 KEEP_CLUSTER ?=
 STORAGE_CLASS ?= standard
+MOVABLE_STORAGE_CLASS ?= shared
 READY_TIMEOUT ?= 5m
 export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
@@ -53,6 +57,11 @@ test: ## Unit tests (no cluster, no Docker)
 
 test-e2e: cluster-up ## End-to-end suites on a real kind cluster (then deletes it unless KEEP_CLUSTER=1)
 	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; \
+	if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
+	  echo "== specs that move a pod to another node, on StorageClass $(MOVABLE_STORAGE_CLASS) =="; \
+	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) \
+	    LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )recovery:out-of-service' || rc=$$?; \
+	fi; \
 	if [ "$(KEEP_CLUSTER)" != 1 ]; then $(BIN) cluster delete; fi; exit $$rc
 
 e2e: ## Run the suites against the current cluster (no set-up, no tear-down)

@@ -1,0 +1,45 @@
+//go:build e2e
+
+package suites
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/drain"
+	"github.com/stateproof/stateproof/faults/nodefailure"
+	"github.com/stateproof/stateproof/fixtures/kube"
+)
+
+var _ = Describe("Faults", Label("safety"), func() {
+	// The control-plane node runs the API server and the in-cluster agent that records the
+	// workload's history: a fault there would blind the harness, so faults refuse it and leave
+	// the node untouched.
+	It("refuse to drain or fail the control-plane node", func(ctx SpecContext) {
+		target := controlPlanePod(ctx)
+		By("draining the node of " + target.String())
+		_, err := newDrain().Inject(ctx, target)
+		Expect(errors.Is(err, drain.ErrRefused)).To(BeTrue(), "drain of the control-plane was not refused: %v", err)
+		By("killing the node of " + target.String())
+		_, err = (&nodefailure.Fault{Client: env.client, Mode: nodefailure.Kill, Recovery: nodefailure.NodeReturns}).Inject(ctx, target)
+		Expect(err).To(MatchError(ContainSubstring("refusing to fail control-plane node")))
+		Expect(env.client.WaitNodesHealthy(ctx, 30*time.Second)).To(Succeed(), "a refused fault changed a node")
+	})
+})
+
+// controlPlanePod returns a kube-system pod that runs on a control-plane node.
+func controlPlanePod(ctx context.Context) faults.Target {
+	nodes, err := env.client.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: kube.LabelControlPlane})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(nodes.Items).NotTo(BeEmpty(), "no node labelled %s", kube.LabelControlPlane)
+	pods, err := env.client.Clientset.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + nodes.Items[0].Name})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(pods.Items).NotTo(BeEmpty(), "no kube-system pod on %s", nodes.Items[0].Name)
+	return faults.Target{Namespace: "kube-system", Pod: pods.Items[0].Name}
+}
