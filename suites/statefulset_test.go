@@ -4,6 +4,7 @@ package suites
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -27,7 +28,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	It("creates pods in order, each after its predecessors are Ready, and removes them from the highest ordinal down (OrderedReady)",
 		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
 			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, ns, 1, appsv1.OrderedReadyPodManagement)
+			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 1, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
 			pods := watchPods(ctx, ns, statefulset.Selector)
 			initial := len(pods.Events())
 
@@ -48,7 +49,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	It("does not create the next pod before a pod deleted during scale-up is Ready again (OrderedReady)",
 		Label("fault:pod-delete"), SpecTimeout(10*time.Minute), func(ctx SpecContext) {
 			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, ns, 2, appsv1.OrderedReadyPodManagement)
+			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 2, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
 			pods := watchPods(ctx, ns, statefulset.Selector)
 			initial := len(pods.Events())
 
@@ -70,7 +71,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	It("reports misordering for a Parallel StatefulSet (control: the ordering checker detects it)",
 		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
 			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, ns, 1, appsv1.ParallelPodManagement)
+			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 1, PodManagementPolicy: appsv1.ParallelPodManagement})
 			pods := watchPods(ctx, ns, statefulset.Selector)
 			initial := len(pods.Events())
 
@@ -81,16 +82,38 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			Expect(created.Err()).To(HaveOccurred(), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
 			Expect(created.Violations).NotTo(BeEmpty())
 		})
+
+	It("rolls out a template change from the highest ordinal down, each pod Ready before the next, and only at or above the partition",
+		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
+			ns := namespace(ctx, "statefulset")
+			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
+			pods := watchPods(ctx, ns, statefulset.Selector)
+			initial := len(pods.Events())
+
+			By("rolling out with partition 2: only web-2 may change")
+			update, err := statefulset.RollOut(ctx, env.client, ns, "1", 2, flags.readyTimeout)
+			Expect(err).NotTo(HaveOccurred())
+			partial := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2)
+			AddReportEntry("rolling update verdict, partition 2", partial)
+			Expect(partial.Err()).NotTo(HaveOccurred())
+
+			By("lowering the partition to 0: web-1, then web-0")
+			update, err = statefulset.RollOut(ctx, env.client, ns, "1", 0, flags.readyTimeout)
+			Expect(err).NotTo(HaveOccurred())
+			full := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0)
+			AddReportEntry("rolling update verdict, partition 0", full)
+			Expect(full.Err()).NotTo(HaveOccurred())
+			Expect(full.Terminated).To(Equal(3), "each of the 3 pods must have been replaced exactly once")
+		})
 })
 
-// deployWeb deploys the StatefulSet conformance fixture. Each pod's first readiness probe comes
-// 3 s after start, so that a pod created before its predecessor is Ready cannot go unseen.
-func deployWeb(ctx context.Context, ns string, replicas int, policy appsv1.PodManagementPolicyType) {
-	By("deploying StatefulSet web (" + string(policy) + ") on StorageClass " + flags.storageClass)
-	Expect(statefulset.Deploy(ctx, env.client, statefulset.Params{
-		Namespace: ns, StorageClass: flags.storageClass, Image: env.images.Redis, Replicas: replicas,
-		PodManagementPolicy: policy, ReadyDelaySeconds: 3,
-	}, flags.readyTimeout)).To(Succeed())
+// deployWeb deploys the StatefulSet conformance fixture on the StorageClass under test. Each
+// pod's first readiness probe comes 3 s after start, so that a pod created before its
+// predecessor is Ready cannot go unseen.
+func deployWeb(ctx context.Context, p statefulset.Params) {
+	p.StorageClass, p.Image, p.ReadyDelaySeconds = flags.storageClass, env.images.Redis, 3
+	By(fmt.Sprintf("deploying StatefulSet web (%d replicas, %s) on StorageClass %s", p.Replicas, p.PodManagementPolicy, p.StorageClass))
+	Expect(statefulset.Deploy(ctx, env.client, p, flags.readyTimeout)).To(Succeed())
 }
 
 // waitPodsGone waits until the watch has seen the pods with ordinals from..to-1 deleted.

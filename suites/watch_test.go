@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/suites/judge"
@@ -31,6 +32,7 @@ func watchPods(ctx context.Context, ns, selector string) *podWatch {
 		e := judge.PodEvent{
 			At: time.Now(), Pod: c.Pod.Name, Node: c.Pod.Spec.NodeName, Deleted: c.Deleted,
 			Ready: kube.PodReady(c.Pod), Terminating: c.Pod.DeletionTimestamp != nil,
+			Revision: c.Pod.Labels[appsv1.ControllerRevisionHashLabelKey],
 		}
 		w.mu.Lock()
 		w.events = append(w.events, e)

@@ -24,6 +24,9 @@ type PodEvent struct {
 	Deleted bool `json:"deleted"`
 	// Node is the node the pod is bound to, if any.
 	Node string `json:"node,omitempty"`
+	// Revision is the pod's controller-revision-hash label: the StatefulSet revision it was
+	// created from (https://kubernetes.io/docs/reference/labels-annotations-taints/#controller-revision-hash).
+	Revision string `json:"revision,omitempty"`
 }
 
 // healthy reports whether the disruption controller would count the pod as healthy: Ready, not

@@ -15,6 +15,8 @@ const (
 	RuleOrderedCreation = "OrderedReady creation"
 	// RuleOrderedDeletion is the Rule of CheckOrderedDeletion's verdicts.
 	RuleOrderedDeletion = "OrderedReady deletion"
+	// RuleRollingUpdate is the Rule of CheckRollingUpdate's verdicts.
+	RuleRollingUpdate = "RollingUpdate"
 )
 
 // OrderVerdict is the result of replaying a pod watch against one ordering guarantee of a
@@ -179,10 +181,10 @@ func (v OrderVerdict) Err() error {
 	switch v.Rule {
 	case RuleOrderedCreation:
 		judged, what = v.Created, "creation"
-	case RuleOrderedDeletion:
+	case RuleOrderedDeletion, RuleRollingUpdate:
 		judged, what = v.Terminated, "termination"
 	default:
-		return fmt.Errorf("pod ordering: rule: want %q or %q, got %q", RuleOrderedCreation, RuleOrderedDeletion, v.Rule)
+		return fmt.Errorf("pod ordering: rule: want %q, %q or %q, got %q", RuleOrderedCreation, RuleOrderedDeletion, RuleRollingUpdate, v.Rule)
 	}
 	var bad []string
 	if v.StatefulSet == "" {

@@ -316,7 +316,7 @@ func TestOrderVerdictErrInvalid(t *testing.T) {
 		wantErr string
 	}{
 		{"unknown rule", OrderVerdict{StatefulSet: "web", Created: 1},
-			`pod ordering: rule: want "OrderedReady creation" or "OrderedReady deletion", got ""`},
+			`pod ordering: rule: want "OrderedReady creation", "OrderedReady deletion" or "RollingUpdate", got ""`},
 		{"empty StatefulSet name", CheckOrderedCreation(append(webReady(1), ev(10, web(1), "notready")), "", 1),
 			`OrderedReady creation: invalid input: statefulSet: want a name, got ""`},
 		{"empty name and bad initial", CheckOrderedDeletion(nil, "", 2),
