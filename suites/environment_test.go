@@ -73,12 +73,12 @@ func specArtifacts(sub string) string {
 	return dir
 }
 
-// identity reads a StatefulSet pod's identity: name, hostname, PVC of the claim template and
+// identity reads a StatefulSet pod's identity: name, hostname, IP, PVC of the claim template and
 // the UID of the PV bound to it.
 func identity(ctx context.Context, ns, pod, claimTemplate string) judge.Identity {
 	p, err := env.client.Clientset.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
 	Expect(err).NotTo(HaveOccurred())
-	id := judge.Identity{PodName: p.Name, Hostname: p.Spec.Hostname, PodUID: string(p.UID), Node: p.Spec.NodeName}
+	id := judge.Identity{PodName: p.Name, Hostname: p.Spec.Hostname, PodUID: string(p.UID), Node: p.Spec.NodeName, PodIP: p.Status.PodIP}
 	for _, v := range p.Spec.Volumes {
 		if v.Name == claimTemplate && v.PersistentVolumeClaim != nil {
 			id.PVCName = v.PersistentVolumeClaim.ClaimName

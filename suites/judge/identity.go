@@ -16,6 +16,28 @@ type Identity struct {
 	PVUID    string `json:"pvUID"`
 	PodUID   string `json:"podUID"`
 	Node     string `json:"node"`
+	// ContainerHostname is the hostname the container sees (/proc/sys/kernel/hostname), PodIP the
+	// pod's status.podIP and DNSAddresses what its DNS name <pod>.<service>.<ns>.svc.cluster.local
+	// resolved to from another pod; empty when not measured.
+	ContainerHostname string   `json:"containerHostname,omitempty"`
+	PodIP             string   `json:"podIP,omitempty"`
+	DNSAddresses      []string `json:"dnsAddresses,omitempty"`
+}
+
+// CheckSeenIdentity returns nil when the identity the pod is given is the one it is seen with:
+// the container's hostname is the pod's spec.hostname, and its stable DNS name resolves to
+// exactly its current IP
+// (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id);
+// else an error listing each mismatch as want/got. Unmeasured (empty) values are mismatches.
+func CheckSeenIdentity(id Identity) error {
+	var diffs []string
+	if id.Hostname == "" || id.ContainerHostname != id.Hostname {
+		diffs = append(diffs, fmt.Sprintf("hostname seen by the container: want %q, got %q", id.Hostname, id.ContainerHostname))
+	}
+	if id.PodIP == "" || len(id.DNSAddresses) != 1 || id.DNSAddresses[0] != id.PodIP {
+		diffs = append(diffs, fmt.Sprintf("DNS record: want exactly the pod IP %q, got %q", id.PodIP, id.DNSAddresses))
+	}
+	return identityErr(id, diffs)
 }
 
 // CheckSameIdentity returns nil when after has the same name, hostname, PVC name and PV UID as

@@ -161,3 +161,26 @@ func TestCheckSameIdentity(t *testing.T) {
 		t.Errorf("empty PV UID must fail: %v", err)
 	}
 }
+
+func TestCheckSeenIdentity(t *testing.T) {
+	good := Identity{PodName: "web-1", Hostname: "web-1", ContainerHostname: "web-1", PodIP: "10.244.1.5", DNSAddresses: []string{"10.244.1.5"}}
+	if err := CheckSeenIdentity(good); err != nil {
+		t.Errorf("good identity: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		change func(*Identity)
+		want   string
+	}{
+		"container sees another hostname": {func(i *Identity) { i.ContainerHostname = "web-2" }, `hostname seen by the container: want "web-1", got "web-2"`},
+		"stale DNS record":                {func(i *Identity) { i.DNSAddresses = []string{"10.244.2.9"} }, `DNS record: want exactly the pod IP "10.244.1.5"`},
+		"two DNS records":                 {func(i *Identity) { i.DNSAddresses = append(i.DNSAddresses, "10.244.2.9") }, "DNS record"},
+		"not measured":                    {func(i *Identity) { i.ContainerHostname, i.DNSAddresses = "", nil }, "hostname seen by the container"},
+	} {
+		id := good
+		id.DNSAddresses = append([]string(nil), good.DNSAddresses...)
+		tc.change(&id)
+		if err := CheckSeenIdentity(id); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+//go:build e2e
+
+package suites
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/nodefailure"
+	"github.com/stateproof/stateproof/fixtures/statefulset"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// A StatefulSet pod keeps its identity across rescheduling
+// (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id and
+// #stable-storage): name <sts>-<ordinal>, spec.hostname (which the container sees as its
+// hostname), the DNS record <pod>.<service>.<ns>.svc.cluster.local of the headless Service, which
+// follows the pod's current IP, and the PVC <claim>-<pod> bound to the same PV. The fixture's pods
+// refuse to become Ready on a volume another ordinal wrote, so Ready also proves that no volume
+// was swapped between ordinals.
+var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
+	const replicas = 3
+	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Serial, Label("disruptive"),
+		func(ctx SpecContext, newFault func() faults.Fault) {
+			ns := namespace(ctx, "statefulset")
+			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: replicas, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
+			f := newFault()
+			target := faults.Target{Namespace: ns, Pod: statefulset.PodName(1)}
+			requireApplicable(ctx, f, target)
+			before := webIdentities(ctx, ns)
+
+			inject(ctx, f, target)
+			if r, ok := f.(faults.Recoverer); ok {
+				recoverFault(ctx, f.Name(), r)
+			}
+			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
+			after := webIdentities(ctx, ns)
+			AddReportEntry("identities before", before)
+			AddReportEntry("identities after", after)
+			for k := range replicas {
+				Expect(judge.CheckSameIdentity(before[k], after[k])).To(Succeed())
+			}
+		},
+		Entry("when a pod is deleted", Label("fault:pod-delete"), podDelete(false), SpecTimeout(10*time.Minute)),
+		Entry("when a pod's node is killed and comes back", Label("fault:node-failure-kill", "recovery:node-returns"),
+			nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), SpecTimeout(15*time.Minute)),
+		Entry("when a pod's node is drained and uncordoned", Label("fault:node-drain"),
+			func() faults.Fault { return newDrain() }, SpecTimeout(10*time.Minute)),
+	)
+})
+
+// webIdentities reads the identity of every pod of the fixture, waiting (at most 90 s: CoreDNS
+// caches answers for up to 30 s) until each is seen as given: container hostname = spec.hostname
+// and the DNS name, resolved from the next pod, = the pod's current IP.
+func webIdentities(ctx context.Context, ns string) []judge.Identity {
+	ids := make([]judge.Identity, 3)
+	for k := range ids {
+		Eventually(func() error {
+			id := identity(ctx, ns, statefulset.PodName(k), statefulset.ClaimTemplate)
+			var err error
+			id.ContainerHostname, err = env.client.Exec(ctx, ns, id.PodName, statefulset.Name, "cat", "/proc/sys/kernel/hostname")
+			if err != nil {
+				return err
+			}
+			dnsName := fmt.Sprintf("%s.%s.%s.svc.cluster.local", id.PodName, statefulset.Name, ns)
+			out, err := env.client.Exec(ctx, ns, statefulset.PodName((k+1)%len(ids)), statefulset.Name, "getent", "hosts", dnsName)
+			if err != nil {
+				return err
+			}
+			id.DNSAddresses = nil
+			for _, line := range strings.Split(out, "\n") {
+				if f := strings.Fields(line); len(f) > 0 && !slices.Contains(id.DNSAddresses, f[0]) {
+					id.DNSAddresses = append(id.DNSAddresses, f[0])
+				}
+			}
+			ids[k] = id
+			return judge.CheckSeenIdentity(id)
+		}).WithContext(ctx).WithTimeout(90 * time.Second).WithPolling(2 * time.Second).Should(Succeed())
+	}
+	return ids
+}
