@@ -7,7 +7,8 @@
 #   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
 #   MOVABLE_STORAGE_CLASS  class whose volumes can follow a pod to another node (default shared);
 #                 test-e2e runs the specs that move a pod (recovery:out-of-service) again on it;
-#                 empty skips that second pass
+#                 empty skips that second pass, where "not applicable" is a failure
+#   REQUIRE_APPLICABLE  1 fails (instead of skipping) specs whose fault does not apply to the class
 #   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   ARTIFACTS     where reports land (default _artifacts)
 SHELL := /bin/bash
@@ -23,6 +24,7 @@ IMAGES_FILE ?= _build/images.json
 LABEL_FILTER ?=
 FOCUS ?=
 KEEP_CLUSTER ?=
+REQUIRE_APPLICABLE ?=
 STORAGE_CLASS ?= standard
 MOVABLE_STORAGE_CLASS ?= shared
 READY_TIMEOUT ?= 5m
@@ -59,7 +61,7 @@ test-e2e: cluster-up ## End-to-end suites on a real kind cluster (then deletes i
 	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; \
 	if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
 	  echo "== specs that move a pod to another node, on StorageClass $(MOVABLE_STORAGE_CLASS) =="; \
-	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) \
+	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) REQUIRE_APPLICABLE=1 \
 	    LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )recovery:out-of-service' || rc=$$?; \
 	fi; \
 	if [ "$(KEEP_CLUSTER)" != 1 ]; then $(BIN) cluster delete; fi; exit $$rc
@@ -70,7 +72,7 @@ e2e: ## Run the suites against the current cluster (no set-up, no tear-down)
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
 	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
 	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) \
-	  --storage-class=$(STORAGE_CLASS) --ready-timeout=$(READY_TIMEOUT)
+	  --storage-class=$(STORAGE_CLASS) --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable)
 
 clean: ## Remove _build and _artifacts (images and the Go cache stay)
 	rm -rf _build $(ARTIFACTS)

@@ -5,6 +5,7 @@ package faults
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -54,11 +55,19 @@ func (e Eviction) Refused() bool { return e.Code == 429 }
 // Accepted reports whether the eviction was granted (HTTP 2xx).
 func (e Eviction) Accepted() bool { return e.Code >= 200 && e.Code < 300 }
 
+// ErrRefused is wrapped by the error a fault returns when it refuses its target before doing
+// anything: the node is a control-plane node or runs the harness's own pods (the in-cluster
+// writer and observer), whose disruption would blind the harness. Nothing was changed then.
+var ErrRefused = errors.New("refused to disrupt the harness")
+
 // NotApplicableError says a fault cannot act on this target by design of the cluster or the
 // workload (e.g. a recovery path that needs the pod to move while its volume is bound to one
 // node). Suites report it as "not applicable: <reason>", never as a pass or a failure.
 type NotApplicableError struct {
-	Fault, Reason string
+	// Fault is the fault's Name().
+	Fault string
+	// Reason says why, naming the object in the way (e.g. "volume is node-bound to worker2").
+	Reason string
 }
 
 func (e *NotApplicableError) Error() string {
@@ -85,6 +94,9 @@ type Applicability interface {
 
 // Recoverer is implemented by faults that leave something to undo (uncordon, start a node).
 type Recoverer interface {
+	// Recover undoes what Inject did (also after a failed or interrupted Inject) and returns an
+	// error naming what it could not undo. It is idempotent: suites call it once as a step and
+	// again in clean-up.
 	Recover(ctx context.Context) error
 }
 

@@ -76,19 +76,24 @@ func specArtifacts(sub string) string {
 // identity reads a StatefulSet pod's identity: name, hostname, IP, PVC of the claim template and
 // the UID of the PV bound to it.
 func identity(ctx context.Context, ns, pod, claimTemplate string) judge.Identity {
+	return readIdentity(ctx, Default, ns, pod, claimTemplate)
+}
+
+// readIdentity is identity asserting with g (inside Eventually, a failed read is retried).
+func readIdentity(ctx context.Context, g Gomega, ns, pod, claimTemplate string) judge.Identity {
 	p, err := env.client.Clientset.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
-	Expect(err).NotTo(HaveOccurred())
+	g.Expect(err).NotTo(HaveOccurred())
 	id := judge.Identity{PodName: p.Name, Hostname: p.Spec.Hostname, PodUID: string(p.UID), Node: p.Spec.NodeName, PodIP: p.Status.PodIP}
 	for _, v := range p.Spec.Volumes {
 		if v.Name == claimTemplate && v.PersistentVolumeClaim != nil {
 			id.PVCName = v.PersistentVolumeClaim.ClaimName
 		}
 	}
-	Expect(id.PVCName).NotTo(BeEmpty(), "pod %s/%s has no volume %q", ns, pod, claimTemplate)
+	g.Expect(id.PVCName).NotTo(BeEmpty(), "pod %s/%s has no volume %q", ns, pod, claimTemplate)
 	pvc, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Get(ctx, id.PVCName, metav1.GetOptions{})
-	Expect(err).NotTo(HaveOccurred())
+	g.Expect(err).NotTo(HaveOccurred())
 	pv, err := env.client.Clientset.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
-	Expect(err).NotTo(HaveOccurred(), "PV of PVC %s/%s", ns, id.PVCName)
+	g.Expect(err).NotTo(HaveOccurred(), "PV of PVC %s/%s", ns, id.PVCName)
 	id.PVUID = string(pv.UID)
 	return id
 }

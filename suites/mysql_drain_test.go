@@ -49,10 +49,19 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 				inj faults.Injection
 				err error
 			}
-			done := make(chan result, 1)
-			DeferCleanup(second.Recover, NodeTimeout(10*time.Minute))
+			done, finished := make(chan result, 1), make(chan struct{})
+			// Clean-up joins the second drain (its ctx ends with the spec) before uncordoning, so
+			// that Recover sees every node it cordoned.
+			DeferCleanup(func(ctx SpecContext) error {
+				select {
+				case <-finished:
+				case <-ctx.Done():
+				}
+				return second.Recover(ctx)
+			}, NodeTimeout(10*time.Minute))
 			go func() {
 				defer GinkgoRecover()
+				defer close(finished)
 				i, err := second.Inject(ctx, next)
 				done <- result{i, err}
 			}()

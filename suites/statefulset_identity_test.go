@@ -35,14 +35,11 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			f := newFault()
 			target := faults.Target{Namespace: ns, Pod: statefulset.PodName(1)}
 			requireApplicable(ctx, f, target)
-			before := webIdentities(ctx, ns)
+			before := webIdentities(ctx, ns, replicas)
 
-			inject(ctx, f, target)
-			if r, ok := f.(faults.Recoverer); ok {
-				recoverFault(ctx, f.Name(), r)
-			}
+			injectAndRecover(ctx, f, target)
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
-			after := webIdentities(ctx, ns)
+			after := webIdentities(ctx, ns, replicas)
 			AddReportEntry("identities before", before)
 			AddReportEntry("identities after", after)
 			for k := range replicas {
@@ -57,32 +54,27 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	)
 })
 
-// webIdentities reads the identity of every pod of the fixture, waiting (at most 90 s: CoreDNS
-// caches answers for up to 30 s) until each is seen as given: container hostname = spec.hostname
-// and the DNS name, resolved from the next pod, = the pod's current IP.
-func webIdentities(ctx context.Context, ns string) []judge.Identity {
-	ids := make([]judge.Identity, 3)
+// webIdentities reads the identity of each of the fixture's replicas pods, waiting (at most
+// 90 s: CoreDNS caches answers for up to 30 s) until each is seen as given: container hostname =
+// spec.hostname and the DNS name, resolved from the next pod, = the pod's current IP.
+func webIdentities(ctx context.Context, ns string, replicas int) []judge.Identity {
+	ids := make([]judge.Identity, replicas)
 	for k := range ids {
-		Eventually(func() error {
-			id := identity(ctx, ns, statefulset.PodName(k), statefulset.ClaimTemplate)
+		Eventually(func(g Gomega) {
+			id := readIdentity(ctx, g, ns, statefulset.PodName(k), statefulset.ClaimTemplate)
 			var err error
 			id.ContainerHostname, err = env.client.Exec(ctx, ns, id.PodName, statefulset.Name, "cat", "/proc/sys/kernel/hostname")
-			if err != nil {
-				return err
-			}
+			g.Expect(err).NotTo(HaveOccurred())
 			dnsName := fmt.Sprintf("%s.%s.%s.svc.cluster.local", id.PodName, statefulset.Name, ns)
-			out, err := env.client.Exec(ctx, ns, statefulset.PodName((k+1)%len(ids)), statefulset.Name, "getent", "hosts", dnsName)
-			if err != nil {
-				return err
-			}
-			id.DNSAddresses = nil
+			out, err := env.client.Exec(ctx, ns, statefulset.PodName((k+1)%replicas), statefulset.Name, "getent", "hosts", dnsName)
+			g.Expect(err).NotTo(HaveOccurred())
 			for _, line := range strings.Split(out, "\n") {
 				if f := strings.Fields(line); len(f) > 0 && !slices.Contains(id.DNSAddresses, f[0]) {
 					id.DNSAddresses = append(id.DNSAddresses, f[0])
 				}
 			}
 			ids[k] = id
-			return judge.CheckSeenIdentity(id)
+			g.Expect(judge.CheckSeenIdentity(id)).To(Succeed())
 		}).WithContext(ctx).WithTimeout(90 * time.Second).WithPolling(2 * time.Second).Should(Succeed())
 	}
 	return ids

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/fixtures/statefulset"
+	"github.com/stateproof/stateproof/suites/judge"
 )
 
 // persistentVolumeClaimRetentionPolicy (KEP-1847, StatefulSetAutoDeletePVC, GA in 1.32;
@@ -38,7 +39,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 			By("scaling 3 → 1 with whenScaled: " + string(policy))
 			Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
-			waitPodsGone(ctx, pods, 1, 3)
+			pods.waitUntil(ctx, "web-1 and web-2 deleted", webPods(1, 3), func(e judge.PodEvent) bool { return e.Deleted })
 			for k := 1; k < 3; k++ {
 				expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, pvBefore[k])
 			}
@@ -56,7 +57,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 			By("deleting the StatefulSet with whenDeleted: " + string(policy))
 			Expect(env.client.Clientset.AppsV1().StatefulSets(ns).Delete(ctx, statefulset.Name, metav1.DeleteOptions{})).To(Succeed())
-			waitPodsGone(ctx, pods, 0, 3)
+			pods.waitUntil(ctx, "every pod deleted", webPods(0, 3), func(e judge.PodEvent) bool { return e.Deleted })
 			for k := range 3 {
 				expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, "")
 			}

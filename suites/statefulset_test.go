@@ -27,20 +27,19 @@ import (
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	It("creates pods in order, each after its predecessors are Ready, and removes them from the highest ordinal down (OrderedReady)",
 		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 1, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
-			pods := watchPods(ctx, ns, statefulset.Selector)
-			initial := len(pods.Events())
+			ns, pods, initial := watchedWeb(ctx, 1, appsv1.OrderedReadyPodManagement)
 
 			By("scaling 1 → 5")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
 			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("creation order verdict", created)
 			Expect(created.Err()).NotTo(HaveOccurred())
+			Expect(created.Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
 
 			By("scaling 5 → 1")
 			Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
-			waitPodsGone(ctx, pods, 1, 5)
+			pods.waitUntil(ctx, "web-1..web-4 deleted", webPods(1, 5), func(e judge.PodEvent) bool { return e.Deleted })
 			removed := judge.CheckOrderedDeletion(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("deletion order verdict", removed)
 			Expect(removed.Err()).NotTo(HaveOccurred())
@@ -48,10 +47,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 	It("does not create the next pod before a pod deleted during scale-up is Ready again (OrderedReady)",
 		Label("fault:pod-delete"), SpecTimeout(10*time.Minute), func(ctx SpecContext) {
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 2, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
-			pods := watchPods(ctx, ns, statefulset.Selector)
-			initial := len(pods.Events())
+			ns, pods, initial := watchedWeb(ctx, 2, appsv1.OrderedReadyPodManagement)
 
 			// web-3 is pending (created, not Ready for its first 3 s) when web-2 is deleted, so the
 			// controller's decision to create web-3 came before the fault.
@@ -62,7 +58,28 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			inject(ctx, &poddelete.Fault{Client: env.client, RecreateTimeout: flags.readyTimeout},
 				faults.Target{Namespace: ns, Pod: statefulset.PodName(2)})
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
 
+			By("checking that the scenario happened: web-4 was created only after the fault, once web-2 was Ready again")
+			// Positions in the watch, which orders every change of the namespace's pods.
+			events := pods.Events()
+			first := func(from int, match func(judge.PodEvent) bool) int {
+				for i := from; i < len(events); i++ {
+					if match(events[i]) {
+						return i
+					}
+				}
+				return len(events)
+			}
+			web := func(k int) func(judge.PodEvent) bool {
+				return func(e judge.PodEvent) bool { return e.Pod == statefulset.PodName(k) }
+			}
+			deleted := first(initial, func(e judge.PodEvent) bool { return web(2)(e) && (e.Terminating || e.Deleted) })
+			back := first(deleted, func(e judge.PodEvent) bool { return web(2)(e) && readyNow(e) })
+			created4 := first(0, web(4))
+			Expect(back).To(BeNumerically("<", len(events)), "the watch never showed web-2 deleted and Ready again")
+			Expect(created4).To(BeNumerically(">", deleted), "web-4 existed before web-2 was deleted: the fault came too late to test anything")
+			Expect(created4).To(BeNumerically(">", back), "web-4 was created before web-2 was Ready again")
 			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("creation order verdict", created)
 			Expect(created.Err()).NotTo(HaveOccurred())
@@ -70,36 +87,34 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 	It("reports misordering for a Parallel StatefulSet (control: the ordering checker detects it)",
 		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 1, PodManagementPolicy: appsv1.ParallelPodManagement})
-			pods := watchPods(ctx, ns, statefulset.Selector)
-			initial := len(pods.Events())
+			ns, pods, initial := watchedWeb(ctx, 1, appsv1.ParallelPodManagement)
 
 			By("scaling 1 → 5 with podManagementPolicy Parallel")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
 			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("creation order verdict", created)
 			Expect(created.Err()).To(HaveOccurred(), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
-			Expect(created.Violations).NotTo(BeEmpty())
+			Expect(created.Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
 		})
 
 	It("rolls out a template change from the highest ordinal down, each pod Ready before the next, and only at or above the partition",
 		SpecTimeout(10*time.Minute), func(ctx SpecContext) {
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
-			pods := watchPods(ctx, ns, statefulset.Selector)
-			initial := len(pods.Events())
+			ns, pods, initial := watchedWeb(ctx, 3, appsv1.OrderedReadyPodManagement)
 
 			By("rolling out with partition 2: only web-2 may change")
 			update, err := statefulset.RollOut(ctx, env.client, ns, "1", 2, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
+			pods.waitUntil(ctx, "web-2 Ready at the update revision", webPods(2, 3), atRevision(update))
 			partial := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2)
 			AddReportEntry("rolling update verdict, partition 2", partial)
 			Expect(partial.Err()).NotTo(HaveOccurred())
+			Expect(partial.Terminated).To(Equal(1), "partition 2 must replace web-2 only")
 
 			By("lowering the partition to 0: web-1, then web-0")
 			update, err = statefulset.RollOut(ctx, env.client, ns, "1", 0, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
+			pods.waitUntil(ctx, "every pod Ready at the update revision", webPods(0, 3), atRevision(update))
 			full := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0)
 			AddReportEntry("rolling update verdict, partition 0", full)
 			Expect(full.Err()).NotTo(HaveOccurred())
@@ -116,19 +131,25 @@ func deployWeb(ctx context.Context, p statefulset.Params) {
 	Expect(statefulset.Deploy(ctx, env.client, p, flags.readyTimeout)).To(Succeed())
 }
 
-// waitPodsGone waits until the watch has seen the pods with ordinals from..to-1 deleted.
-func waitPodsGone(ctx context.Context, pods *podWatch, from, to int) {
-	Eventually(func() []string {
-		exists := map[string]bool{}
-		for _, e := range pods.Events() {
-			exists[e.Pod] = !e.Deleted
-		}
-		var left []string
-		for k := from; k < to; k++ {
-			if exists[statefulset.PodName(k)] {
-				left = append(left, statefulset.PodName(k))
-			}
-		}
-		return left
-	}).WithContext(ctx).WithTimeout(flags.readyTimeout).Should(BeEmpty(), "pods not deleted after scaling down")
+// watchedWeb deploys the fixture in a fresh namespace with replicas pods and policy, and starts
+// a watch on its pods; initial is the number of events of the watch's initial list.
+func watchedWeb(ctx context.Context, replicas int, policy appsv1.PodManagementPolicyType) (ns string, pods *podWatch, initial int) {
+	ns = namespace(ctx, "statefulset")
+	deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: replicas, PodManagementPolicy: policy})
+	pods = watchPods(ctx, ns, statefulset.Selector)
+	return ns, pods, len(pods.Events())
+}
+
+// webPods returns the names of the fixture's pods with ordinals from..to-1.
+func webPods(from, to int) []string {
+	var names []string
+	for k := from; k < to; k++ {
+		names = append(names, statefulset.PodName(k))
+	}
+	return names
+}
+
+// atRevision accepts a pod state that is Ready at the given controller revision.
+func atRevision(revision string) func(judge.PodEvent) bool {
+	return func(e judge.PodEvent) bool { return readyNow(e) && e.Revision == revision }
 }

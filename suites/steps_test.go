@@ -38,12 +38,16 @@ func startAgent(ctx context.Context, spec agent.PodSpec) *agent.Handle {
 
 // requireApplicable fails the spec when the fault cannot run on this cluster (Available) and
 // skips it, with the reason, when the fault does not apply to this target by design: reported as
-// "not applicable", never as a pass. Call it before starting traffic.
+// "not applicable", never as a pass (with --require-applicable, a failure). Call it before
+// starting traffic.
 func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target) {
 	Expect(f.Available(ctx)).To(Succeed(), "fault %s is not available on this cluster", f.Name())
 	if a, ok := f.(faults.Applicability); ok {
 		err := a.Applicable(ctx, target)
 		var na *faults.NotApplicableError
+		if errors.As(err, &na) && flags.requireApplicable {
+			Fail("--require-applicable: " + na.Error())
+		}
 		if errors.As(err, &na) {
 			AddReportEntry("verdict", "not applicable: "+na.Reason)
 			Skip("not applicable: " + na.Reason)
@@ -59,10 +63,7 @@ func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target
 func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, target faults.Target, claimTemplate string) {
 	writesFlowing(ctx, a)
 	before := identity(ctx, target.Namespace, target.Pod, claimTemplate)
-	inj := inject(ctx, f, target)
-	if r, ok := f.(faults.Recoverer); ok {
-		recoverFault(ctx, f.Name(), r)
-	}
+	inj := injectAndRecover(ctx, f, target)
 	dataKept(ctx, a, inj)
 	// pod-delete and out-of-service prove the replacement (new UID) in Inject; after a node
 	// returns the pod may be the same one.
@@ -94,6 +95,16 @@ func inject(ctx context.Context, f faults.Fault, target faults.Target) faults.In
 	writeJSON(filepath.Join(specArtifacts(""), f.Name()+"-injection.json"), inj)
 	Expect(err).NotTo(HaveOccurred(), "the fault could not be injected: this is an error, not a pass")
 	AddReportEntry("injection", inj)
+	return inj
+}
+
+// injectAndRecover injects the fault (see inject) and, if it has a recovery, runs it at once
+// (see recoverFault).
+func injectAndRecover(ctx context.Context, f faults.Fault, target faults.Target) faults.Injection {
+	inj := inject(ctx, f, target)
+	if r, ok := f.(faults.Recoverer); ok {
+		recoverFault(ctx, f.Name(), r)
+	}
 	return inj
 }
 

@@ -16,8 +16,9 @@ import (
 	"github.com/stateproof/stateproof/suites/judge"
 )
 
-// podWatch records every change of a workload's pods, as one watch delivered them, for judges
-// that need every instant (a PodDisruptionBudget, ordered scaling), not samples.
+// podWatch records every change of a workload's pods that one watch delivered, in its order, for
+// judges that need every instant (a PodDisruptionBudget, ordered scaling), not samples. (Should
+// the watch break, the informer re-lists, and changes made meanwhile arrive merged.)
 type podWatch struct {
 	mu     sync.Mutex
 	events []judge.PodEvent
@@ -53,3 +54,31 @@ func (w *podWatch) Events() []judge.PodEvent {
 	defer w.mu.Unlock()
 	return append([]judge.PodEvent(nil), w.events...)
 }
+
+// latest returns each pod's latest recorded state.
+func (w *podWatch) latest() map[string]judge.PodEvent {
+	last := map[string]judge.PodEvent{}
+	for _, e := range w.Events() {
+		last[e.Pod] = e
+	}
+	return last
+}
+
+// waitUntil waits (at most the ready timeout) until the watch has delivered a state in which
+// every pod in pods satisfies ok, so that a judge replaying the events sees the end of what it
+// judges and not only what the API's GETs already showed.
+func (w *podWatch) waitUntil(ctx context.Context, what string, pods []string, ok func(judge.PodEvent) bool) {
+	Eventually(func() []string {
+		last := w.latest()
+		var pending []string
+		for _, p := range pods {
+			if e, seen := last[p]; !seen || !ok(e) {
+				pending = append(pending, p)
+			}
+		}
+		return pending
+	}).WithContext(ctx).WithTimeout(flags.readyTimeout).Should(BeEmpty(), "the pod watch never showed %s", what)
+}
+
+// readyNow reports whether a pod's state is Ready, not terminating and not deleted.
+func readyNow(e judge.PodEvent) bool { return e.Ready && !e.Terminating && !e.Deleted }

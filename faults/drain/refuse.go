@@ -2,7 +2,6 @@ package drain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,12 +11,13 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 )
 
-// ErrRefused is wrapped by the error CheckNode (and so Inject) returns when a node must not be
+// ErrRefused is faults.ErrRefused: CheckNode (and so Inject) wraps it when a node must not be
 // drained: it is a control-plane node, or it runs a protected pod. Nothing was cordoned then.
-var ErrRefused = errors.New("node-drain refused")
+var ErrRefused = faults.ErrRefused
 
 // CheckNode returns the named node if node-drain may drain it, else an error wrapping
 // ErrRefused that says why:

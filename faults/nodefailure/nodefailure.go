@@ -8,6 +8,7 @@ package nodefailure
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,8 +59,11 @@ const StopGrace = 60 * time.Second
 
 // Fault fails the node of the target pod. Its zero timeouts take the defaults below.
 type Fault struct {
-	Client   *kube.Client
-	Mode     Mode
+	// Client reaches the cluster under test.
+	Client *kube.Client
+	// Mode is how the node fails: Stop, Kill or Pause.
+	Mode Mode
+	// Recovery is the path back: NodeReturns or OutOfService.
 	Recovery Recovery
 	// DetectTimeout bounds the wait for the Node's Ready condition to leave True (default 3 min;
 	// the node lifecycle controller needs node-monitor-grace-period, 50 s by default).
@@ -68,8 +72,9 @@ type Fault struct {
 	// (default 5 min).
 	RecoverTimeout time.Duration
 
-	failed *kindNode // the node Inject failed and Recover has not yet restored
-	taint  bool      // Inject applied the out-of-service taint
+	mu     sync.Mutex // guards failed and taint: Recover may run while an interrupted Inject returns
+	failed *kindNode  // the node Inject failed and Recover has not yet restored
+	taint  bool       // Inject applied (or tried to apply) the out-of-service taint
 }
 
 // Name returns "node-failure-<mode>", e.g. "node-failure-kill".
@@ -93,6 +98,9 @@ func (f *Fault) recoverTimeout() time.Duration {
 // and an error naming the first node that is not (a cluster that is not kind has no node
 // container to fail).
 func (f *Fault) Available(ctx context.Context) error {
+	if f.Client == nil || f.Client.Clientset == nil {
+		return fmt.Errorf("%s: no Kubernetes client (Fault.Client is nil)", f.Name())
+	}
 	switch f.Mode {
 	case Stop, Kill, Pause:
 	default:
@@ -164,7 +172,7 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 		return inj, fmt.Errorf("%s: get node %q of pod %s: %w", f.Name(), pod.Spec.NodeName, t, err)
 	}
 	if _, cp := node.Labels[kube.LabelControlPlane]; cp {
-		return inj, fmt.Errorf("%s: refusing to fail control-plane node %q (pod %s runs there); target a pod on a worker", f.Name(), node.Name, t)
+		return inj, fmt.Errorf("%s: %w: node %q is a control-plane node (pod %s runs there); target a pod on a worker", f.Name(), faults.ErrRefused, node.Name, t)
 	}
 	kn, err := parseKindNode(node)
 	if err != nil {
@@ -174,7 +182,9 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	inj.Observed["oldPodUID"] = string(pod.UID)
 
 	inj.Start = time.Now()
-	f.failed = kn
+	f.mu.Lock()
+	f.failed = kn // before the failure: a runtime call that half-worked is still undone
+	f.mu.Unlock()
 	if err := kn.fail(ctx, f.Mode); err != nil {
 		return inj, fmt.Errorf("%s: %w", f.Name(), err)
 	}
@@ -194,10 +204,12 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	inj.Observed["notReadyAfterSeconds"] = fmt.Sprintf("%.1f", time.Since(inj.Start).Seconds())
 
 	if f.Recovery == OutOfService {
+		f.mu.Lock()
+		f.taint = true // before the call: an Update that reached the API server is still undone
+		f.mu.Unlock()
 		if err := f.setOutOfService(ctx, node.Name, true); err != nil {
 			return inj, err
 		}
-		f.taint = true
 		moved, err := f.Client.WaitPodReady(ctx, t.Namespace, t.Pod, f.recoverTimeout(), func(p *corev1.Pod) bool {
 			return p.UID != types.UID(inj.Observed["oldPodUID"]) && p.DeletionTimestamp == nil
 		})
@@ -216,23 +228,26 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 // Ready and, if Inject tainted it out of service, removes the taint. It is a no-op when Inject
 // did not fail a node, and may be called again after it succeeded.
 func (f *Fault) Recover(ctx context.Context) error {
-	if f.failed == nil {
+	f.mu.Lock()
+	kn, taint := f.failed, f.taint
+	f.mu.Unlock()
+	if kn == nil {
 		return nil
 	}
-	kn := f.failed
 	if err := kn.restore(ctx); err != nil {
 		return fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	if _, err := f.Client.WaitNodeReadyStatus(ctx, kn.node, f.recoverTimeout(), func(s corev1.ConditionStatus) bool { return s == corev1.ConditionTrue }); err != nil {
 		return fmt.Errorf("%s: node container %s runs again but the node is not Ready: %w", f.Name(), kn.container, err)
 	}
-	if f.taint {
+	if taint {
 		if err := f.setOutOfService(ctx, kn.node, false); err != nil {
 			return err
 		}
-		f.taint = false
 	}
-	f.failed = nil
+	f.mu.Lock()
+	f.failed, f.taint = nil, false
+	f.mu.Unlock()
 	return nil
 }
 

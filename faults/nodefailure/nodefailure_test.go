@@ -96,19 +96,19 @@ func TestApplicable(t *testing.T) {
 	target := faults.Target{Namespace: "ns", Pod: "db-0"}
 	for _, tc := range []struct {
 		name     string
-		f        Fault
+		mode     Mode
+		recovery Recovery
 		affinity *corev1.VolumeNodeAffinity
 		reason   string // "" applicable
 	}{
-		{"node returns, node-bound volume", Fault{Mode: Kill, Recovery: NodeReturns}, onNodes("w1"), ""},
-		{"out-of-service, node-bound volume", Fault{Mode: Kill, Recovery: OutOfService}, onNodes("w1"), "volume is node-bound to w1 (PVC ns/data-db-0, PV pv1)"},
-		{"out-of-service, volume reachable from w2", Fault{Mode: Stop, Recovery: OutOfService}, onNodes("w1", "w2"), ""},
-		{"out-of-service, no node affinity", Fault{Mode: Stop, Recovery: OutOfService}, nil, ""},
-		{"out-of-service on a frozen node", Fault{Mode: Pause, Recovery: OutOfService}, nil, "only for nodes that are shut down"},
+		{"node returns, node-bound volume", Kill, NodeReturns, onNodes("w1"), ""},
+		{"out-of-service, node-bound volume", Kill, OutOfService, onNodes("w1"), "volume is node-bound to w1 (PVC ns/data-db-0, PV pv1)"},
+		{"out-of-service, volume reachable from w2", Stop, OutOfService, onNodes("w1", "w2"), ""},
+		{"out-of-service, no node affinity", Stop, OutOfService, nil, ""},
+		{"out-of-service on a frozen node", Pause, OutOfService, nil, "only for nodes that are shut down"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := tc.f
-			f.Client = &kube.Client{Clientset: cluster(tc.affinity)}
+			f := &Fault{Mode: tc.mode, Recovery: tc.recovery, Client: &kube.Client{Clientset: cluster(tc.affinity)}}
 			err := f.Applicable(context.Background(), target)
 			var na *faults.NotApplicableError
 			switch {

@@ -136,21 +136,7 @@ func TestCheckDisruptionBudget(t *testing.T) {
 			if v.MostUnavailable != c.wantMost || len(v.Violations) != c.wantViolations {
 				t.Errorf("MostUnavailable %d, %d violations %+v; want %d, %d", v.MostUnavailable, len(v.Violations), v.Violations, c.wantMost, c.wantViolations)
 			}
-			err := v.Err()
-			if c.wantErr == nil {
-				if err != nil {
-					t.Errorf("want no error, got %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q, got nil", c.wantErr)
-			}
-			for _, s := range c.wantErr {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not contain %q", err, s)
-				}
-			}
+			expectErr(t, v.Err(), c.wantErr)
 		})
 	}
 }
@@ -226,6 +212,26 @@ func TestEvictionsWaitedForReady(t *testing.T) {
 			t.Errorf("%s: want nil, got %v", c.name, err)
 		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 			t.Errorf("%s: want an error containing %q, got %v", c.name, c.wantErr, err)
+		}
+	}
+}
+
+// expectErr checks that err is nil when want is empty, else an error containing every string
+// of want.
+func expectErr(t *testing.T, err error, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Errorf("want no error, got %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want an error containing %q, got nil", want)
+	}
+	for _, s := range want {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not contain %q", err, s)
 		}
 	}
 }

@@ -24,7 +24,7 @@ const (
 // (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees
 // and #pod-management-policies).
 type OrderVerdict struct {
-	// Rule is RuleOrderedCreation or RuleOrderedDeletion.
+	// Rule is RuleOrderedCreation, RuleOrderedDeletion or RuleRollingUpdate.
 	Rule string `json:"rule"`
 	// StatefulSet is the StatefulSet's name; its pods are named <StatefulSet>-<ordinal>.
 	StatefulSet string `json:"statefulSet"`
@@ -36,8 +36,8 @@ type OrderVerdict struct {
 	// the initial list were judged; only CheckOrderedCreation counts them.
 	Created int `json:"created"`
 	// Terminated is how many terminations of the StatefulSet's pods (first Terminating or Deleted
-	// event of an existing pod) after the initial list were judged; only CheckOrderedDeletion
-	// counts them.
+	// event of an existing pod) after the initial list were judged; CheckOrderedDeletion and
+	// CheckRollingUpdate count them.
 	Terminated int `json:"terminated"`
 	// Violations lists every judged creation or termination that broke the rule, in watch order.
 	Violations []OrderViolation `json:"violations,omitempty"`

@@ -76,21 +76,7 @@ func checkOrder(t *testing.T, rule string, check func([]PodEvent, string, int) O
 			}) {
 				t.Errorf("violations:\n got %+v\nwant %+v", v.Violations, c.want)
 			}
-			err := v.Err()
-			if c.wantErr == nil {
-				if err != nil {
-					t.Errorf("want no error, got %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q, got nil", c.wantErr)
-			}
-			for _, s := range c.wantErr {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not contain %q", err, s)
-				}
-			}
+			expectErr(t, v.Err(), c.wantErr)
 		})
 	}
 }

@@ -20,7 +20,8 @@ import (
 // Every start of a termination (as for CheckOrderedDeletion) after the initial list is judged:
 // the pod's ordinal must be >= partition, and every existing pod of a higher ordinal must be
 // Ready at revision update. After the last event, every existing pod with ordinal >= partition
-// must be at update, and every pod below it at the revision it had in the initial list. Each
+// must be at update, every pod below it at the revision it had in the initial list, and no pod
+// may be left deleted (the caller waits until the watch has delivered the end of the update). Each
 // offence is one violation; Err reports them, and a watch in which no pod was replaced.
 func CheckRollingUpdate(events []PodEvent, sts string, initial int, update string, partition int) OrderVerdict {
 	v := OrderVerdict{Rule: RuleRollingUpdate, StatefulSet: sts, Events: len(events), Initial: initial}
@@ -56,6 +57,8 @@ func CheckRollingUpdate(events []PodEvent, sts string, initial int, update strin
 		e := last[ord]
 		switch {
 		case e.Deleted:
+			v.Violations = append(v.Violations, OrderViolation{At: e.At, Pod: e.Pod,
+				Problem: "deleted and not seen again: a rolling update replaces pods, it does not remove them"})
 		case ord >= partition && e.Revision != update:
 			v.Violations = append(v.Violations, OrderViolation{At: e.At, Pod: e.Pod,
 				Problem: fmt.Sprintf("not updated: revision %q, want %q", e.Revision, update)})

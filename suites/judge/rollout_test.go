@@ -63,6 +63,7 @@ func TestCheckRollingUpdate(t *testing.T) {
 		{"pod below the partition replaced", replace("web-2", "web-1"), 2, []string{"web-1", "below the partition 2"}},
 		{"update stopped half-way", replace("web-2"), 0, []string{"not updated", "web-0", "web-1"}},
 		{"nothing replaced", nil, 0, []string{"cannot judge"}},
+		{"replacement not seen", []string{"web-2:term", "web-2:gone"}, 2, []string{"web-2", "deleted and not seen again"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev, initial := rollout(tc.steps...)
