@@ -77,6 +77,7 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 			AddReportEntry("second injection", r.inj)
 			recoverFault(ctx, second.Name()+" of the second node", second)
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, mysql.StatefulSet, flags.readyTimeout)).To(Succeed())
+			pods.waitUntil(ctx, "every MySQL pod Ready again", []string{mysql.PodName(0), mysql.PodName(1), mysql.PodName(2)}, judge.PodEvent.Healthy)
 
 			By("judging the PodDisruptionBudget over every pod change the watch saw")
 			events := pods.Events()

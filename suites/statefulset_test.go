@@ -31,7 +31,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 			By("scaling 1 → 5")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
-			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
 			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("creation order verdict", created)
 			Expect(created.Err()).NotTo(HaveOccurred())
@@ -58,7 +58,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			inject(ctx, &poddelete.Fault{Client: env.client, RecreateTimeout: flags.readyTimeout},
 				faults.Target{Namespace: ns, Pod: statefulset.PodName(2)})
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
-			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
 
 			By("checking that the scenario happened: web-4 was created only after the fault, once web-2 was Ready again")
 			// Positions in the watch, which orders every change of the namespace's pods.
@@ -75,7 +75,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 				return func(e judge.PodEvent) bool { return e.Pod == statefulset.PodName(k) }
 			}
 			deleted := first(initial, func(e judge.PodEvent) bool { return web(2)(e) && (e.Terminating || e.Deleted) })
-			back := first(deleted, func(e judge.PodEvent) bool { return web(2)(e) && readyNow(e) })
+			back := first(deleted, func(e judge.PodEvent) bool { return web(2)(e) && e.Healthy() })
 			created4 := first(0, web(4))
 			Expect(back).To(BeNumerically("<", len(events)), "the watch never showed web-2 deleted and Ready again")
 			Expect(created4).To(BeNumerically(">", deleted), "web-4 existed before web-2 was deleted: the fault came too late to test anything")
@@ -91,7 +91,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 			By("scaling 1 → 5 with podManagementPolicy Parallel")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
-			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), readyNow)
+			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
 			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
 			AddReportEntry("creation order verdict", created)
 			Expect(created.Err()).To(HaveOccurred(), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
@@ -151,5 +151,5 @@ func webPods(from, to int) []string {
 
 // atRevision accepts a pod state that is Ready at the given controller revision.
 func atRevision(revision string) func(judge.PodEvent) bool {
-	return func(e judge.PodEvent) bool { return readyNow(e) && e.Revision == revision }
+	return func(e judge.PodEvent) bool { return e.Healthy() && e.Revision == revision }
 }

@@ -44,11 +44,10 @@ func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target
 	Expect(f.Available(ctx)).To(Succeed(), "fault %s is not available on this cluster", f.Name())
 	if a, ok := f.(faults.Applicability); ok {
 		err := a.Applicable(ctx, target)
-		var na *faults.NotApplicableError
-		if errors.As(err, &na) && flags.requireApplicable {
-			Fail("--require-applicable: " + na.Error())
-		}
-		if errors.As(err, &na) {
+		if na := (*faults.NotApplicableError)(nil); errors.As(err, &na) {
+			if flags.requireApplicable {
+				Fail("--require-applicable: " + na.Error())
+			}
 			AddReportEntry("verdict", "not applicable: "+na.Reason)
 			Skip("not applicable: " + na.Reason)
 		}

@@ -22,7 +22,6 @@ import (
 type podWatch struct {
 	mu     sync.Mutex
 	events []judge.PodEvent
-	stop   func()
 }
 
 // watchPods starts recording the pods of ns matching selector; the watch stops at the end of
@@ -40,7 +39,6 @@ func watchPods(ctx context.Context, ns, selector string) *podWatch {
 		w.mu.Unlock()
 	})
 	Expect(err).NotTo(HaveOccurred())
-	w.stop = stop
 	DeferCleanup(func() {
 		stop()
 		writeJSON(filepath.Join(specArtifacts(""), "pod-events.json"), w.Events())
@@ -79,6 +77,3 @@ func (w *podWatch) waitUntil(ctx context.Context, what string, pods []string, ok
 		return pending
 	}).WithContext(ctx).WithTimeout(flags.readyTimeout).Should(BeEmpty(), "the pod watch never showed %s", what)
 }
-
-// readyNow reports whether a pod's state is Ready, not terminating and not deleted.
-func readyNow(e judge.PodEvent) bool { return e.Ready && !e.Terminating && !e.Deleted }

@@ -29,9 +29,10 @@ type PodEvent struct {
 	Revision string `json:"revision,omitempty"`
 }
 
-// healthy reports whether the disruption controller would count the pod as healthy: Ready, not
-// terminating and not gone (pkg/controller/disruption/disruption.go, countHealthyPods).
-func (e PodEvent) healthy() bool { return e.Ready && !e.Terminating && !e.Deleted }
+// Healthy reports whether the disruption controller would count the pod as healthy: Ready, not
+// terminating and not gone (pkg/controller/disruption/disruption.go, countHealthyPods). It is
+// also what StatefulSet ordering calls Running and Ready.
+func (e PodEvent) Healthy() bool { return e.Ready && !e.Terminating && !e.Deleted }
 
 // BudgetVerdict is the result of replaying a pod watch against a PodDisruptionBudget.
 type BudgetVerdict struct {
@@ -96,7 +97,7 @@ func CheckDisruptionBudget(events []PodEvent, replicas, maxUnavailable int) Budg
 	}
 	healthy := map[string]bool{} // pod name → its latest state counts as healthy
 	for _, e := range events {
-		healthy[e.Pod] = e.healthy()
+		healthy[e.Pod] = e.Healthy()
 		if len(healthy) < replicas {
 			continue
 		}
@@ -154,7 +155,7 @@ func (v BudgetVerdict) Err() error {
 // event, so after should be a time by which the pod had gone unready (e.g. its eviction).
 func FirstReadyAfter(events []PodEvent, pod string, after time.Time) (readyAt time.Time, ok bool) {
 	for _, e := range events {
-		if e.Pod == pod && !e.At.Before(after) && e.healthy() {
+		if e.Pod == pod && !e.At.Before(after) && e.Healthy() {
 			return e.At, true
 		}
 	}
