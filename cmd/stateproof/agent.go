@@ -55,7 +55,7 @@ The password is read from the environment variable WORKLOAD_PASSWORD.`,
 type mysqlWorkload struct{ c *mysql.Client }
 
 func (w mysqlWorkload) Setup(ctx context.Context) error { return w.c.Setup(ctx) }
-func (w mysqlWorkload) Write(ctx context.Context, client string, id int64) error {
+func (w mysqlWorkload) Write(ctx context.Context, client string, id int64, _ *history.Op) error {
 	return w.c.Write(ctx, client, id)
 }
 func (w mysqlWorkload) ReadBack(ctx context.Context) ([]int64, error) { return w.c.ReadBack(ctx) }
