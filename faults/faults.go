@@ -16,6 +16,10 @@ type Target struct {
 	// Namespace and Pod name the pod (for node faults: the pod whose node is faulted).
 	Namespace string
 	Pod       string
+	// Selector is empty for a StatefulSet pod, which is replaced under the same name. For a pod
+	// of a Deployment it is the label selector of the Deployment's pods: the replacement has
+	// another name and is the Ready pod matching Selector with a new UID.
+	Selector string
 }
 
 func (t Target) String() string { return t.Namespace + "/" + t.Pod }

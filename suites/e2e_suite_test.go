@@ -15,9 +15,9 @@ import (
 )
 
 var flags struct {
-	kubeconfig, kubeContext, imagesFile, artifacts, storageClass string
-	readyTimeout                                                 time.Duration
-	requireApplicable                                            bool
+	kubeconfig, kubeContext, imagesFile, artifacts, storageClass, runID string
+	readyTimeout                                                        time.Duration
+	requireApplicable                                                   bool
 }
 
 func init() {
@@ -26,6 +26,7 @@ func init() {
 	flag.StringVar(&flags.imagesFile, "images-file", "", "image references written by `stateproof images build`")
 	flag.StringVar(&flags.artifacts, "artifacts", "_artifacts", "folder for histories and, on failure, pod logs and events")
 	flag.StringVar(&flags.storageClass, "storage-class", "standard", "StorageClass the workloads' PVCs use")
+	flag.StringVar(&flags.runID, "run-id", "", "label (stateproof.io/run) for every namespace this run creates, so its caller can delete leftovers")
 	flag.BoolVar(&flags.requireApplicable, "require-applicable", false, "fail, instead of skipping, a spec whose fault is not applicable to this StorageClass (make test-e2e sets it for MOVABLE_STORAGE_CLASS)")
 	flag.DurationVar(&flags.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
 }

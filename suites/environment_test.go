@@ -39,6 +39,7 @@ func newEnvironment(ctx context.Context) (*environment, error) {
 	if e.client, err = kube.Connect(ctx, flags.kubeconfig, flags.kubeContext); err != nil {
 		return nil, err
 	}
+	e.client.RunID = flags.runID
 	if err := e.client.StorageClassExists(ctx, flags.storageClass); err != nil {
 		return nil, err
 	}

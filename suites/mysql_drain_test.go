@@ -90,7 +90,7 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 			AddReportEntry(fmt.Sprintf("%s back Ready after seconds", target.Pod), readyAt.Sub(inj.Start).Seconds())
 			Expect(judge.EvictionsWaitedForReady(r.inj.Evictions, next.String(), readyAt)).To(Succeed())
 
-			dataKept(ctx, a, inj)
+			dataKept(ctx, mysqlWorkload(), a, inj)
 			identityKept(ctx, target, before, mysql.ClaimTemplate, judge.CheckReplacedSameIdentity)
 		})
 })

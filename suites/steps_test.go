@@ -56,17 +56,22 @@ func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target
 }
 
 // dataSurvivesFault is the shared data-survival scenario: writes flow, the fault hits target,
-// the fault is recovered (if it has a recovery), and every acknowledged write must be read back,
-// with the pod's identity (name, hostname, PVC, PV) unchanged. Measurements go into the report.
-// The caller has called requireApplicable before starting the agent.
-func dataSurvivesFault(ctx context.Context, a *agent.Handle, f faults.Fault, target faults.Target, claimTemplate string) {
+// the fault is recovered (if it has a recovery), and every acknowledged write of w must be read
+// back, with the pod's identity (name, hostname, PVC, PV) unchanged when it is a StatefulSet pod
+// (w.claimTemplate set). Measurements go into the
+// report. The caller has called requireApplicable before starting the agent.
+func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f faults.Fault, target faults.Target) {
 	writesFlowing(ctx, a)
-	before := identity(ctx, target.Namespace, target.Pod, claimTemplate)
+	if w.claimTemplate == "" { // a Deployment's pod: no identity to keep
+		dataKept(ctx, w, a, injectAndRecover(ctx, f, target))
+		return
+	}
+	before := identity(ctx, target.Namespace, target.Pod, w.claimTemplate)
 	inj := injectAndRecover(ctx, f, target)
-	dataKept(ctx, a, inj)
+	dataKept(ctx, w, a, inj)
 	// pod-delete and out-of-service prove the replacement (new UID) in Inject; after a node
 	// returns the pod may be the same one.
-	identityKept(ctx, target, before, claimTemplate, judge.CheckSameIdentity)
+	identityKept(ctx, target, before, w.claimTemplate, judge.CheckSameIdentity)
 }
 
 // writesFlowing waits until the agent has minAckedBeforeFault acknowledged writes and reports
@@ -116,9 +121,22 @@ func recoverFault(ctx context.Context, name string, r faults.Recoverer) {
 	AddReportEntry(name+" recovery seconds", time.Since(t0).Seconds())
 }
 
-// dataKept waits for writes to be acknowledged again, stops the writer, reads everything back
-// and judges: no acknowledged write lost, no phantom or duplicate; RTO measured from inj.Start.
-func dataKept(ctx context.Context, a *agent.Handle, inj faults.Injection) {
+// dataResult is what a run's history and read-back show, judged.
+type dataResult struct {
+	ops     []history.Op
+	verdict judge.DataVerdict
+	// preconditions is nil when enough writes were acknowledged before the fault.
+	preconditions error
+	// rtoErr is nil when writes were acknowledged again after the fault.
+	rtoErr error
+	rpo    time.Duration
+}
+
+// measureData waits for writes to be acknowledged again after recovery, stops the writer, reads
+// everything back and judges w's unique writes against the read-back: lost, duplicated, phantom,
+// RTO (from inj.Start) and RPO. Everything measured goes into the report; nothing is asserted
+// but that the writer answered.
+func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) dataResult {
 	By("waiting for writes to be acknowledged again after recovery")
 	st, err := a.Status(ctx)
 	Expect(err).NotTo(HaveOccurred())
@@ -134,22 +152,49 @@ func dataKept(ctx context.Context, a *agent.Handle, inj faults.Injection) {
 	ids, err := a.ReadBack(ctx)
 	Expect(err).NotTo(HaveOccurred())
 
-	verdict := judge.CheckWrites(ops, ids)
+	unique := judge.OnlyKinds(ops, w.uniqueKinds...)
+	r := dataResult{ops: ops, preconditions: judge.Preconditions(unique, inj.Start, minAckedBeforeFault)}
+	if w.maxRPO > 0 {
+		// Writes acknowledged within maxRPO before the fault may be lost by design: their
+		// outcome counts as unknown, and the RPO is checked instead.
+		unique = judge.Tolerate(unique, inj.Start.Add(-w.maxRPO), inj.Start)
+	}
+	r.verdict = judge.CheckWrites(unique, ids)
+	rpo, rpoErr := judge.RPO(judge.OnlyKinds(ops, w.uniqueKinds...), ids, inj.Start)
+	r.rpo = rpo
 	rto, outage, rtoErr := judge.RTO(ops, inj.Start)
-	AddReportEntry("acknowledged writes", verdict.Acknowledged)
-	AddReportEntry("lost writes", verdict.Lost)
-	AddReportEntry("unknown-outcome writes", verdict.Unknown)
-	AddReportEntry("data verdict", verdict)
+	r.rtoErr = rtoErr
+	AddReportEntry("acknowledged writes", r.verdict.Acknowledged)
+	AddReportEntry("lost writes", r.verdict.Lost)
+	AddReportEntry("unknown-outcome writes", r.verdict.Unknown)
+	AddReportEntry("data verdict", r.verdict)
 	AddReportEntry("outage seen by the client", outage)
 	if rtoErr == nil { // 0 when no write failed; not reported when writes never recovered
 		AddReportEntry("rto seconds", rto.Seconds())
 	}
-	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v)\n",
-		inj.Fault, verdict.Acknowledged, verdict.Lost, verdict.Duplicated, verdict.Unknown, verdict.UnknownPresent, rto, outage)
+	if rpoErr == nil {
+		AddReportEntry("rpo seconds", rpo.Seconds())
+	}
+	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v), RPO %s\n",
+		inj.Fault, r.verdict.Acknowledged, r.verdict.Lost, r.verdict.Duplicated, r.verdict.Unknown, r.verdict.UnknownPresent, rto, outage, rpo)
+	return r
+}
 
-	Expect(judge.Preconditions(ops, inj.Start, minAckedBeforeFault)).To(Succeed())
-	Expect(rtoErr).NotTo(HaveOccurred())
-	Expect(verdict.Err()).NotTo(HaveOccurred())
+// dataKept judges a run (see measureData): enough writes before the fault, writes acknowledged
+// again after it, no acknowledged write lost (or, with w.maxRPO, none outside it and an RPO
+// within it), no duplicate or phantom, and w's own verdicts.
+func dataKept(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) {
+	r := measureData(ctx, w, a, inj)
+	AddReportEntry("judging", inj.Fault)
+	Expect(r.preconditions).To(Succeed())
+	Expect(r.rtoErr).NotTo(HaveOccurred())
+	Expect(r.verdict.Err()).NotTo(HaveOccurred())
+	if w.maxRPO > 0 {
+		Expect(r.rpo).To(BeNumerically("<=", w.maxRPO), "measured RPO %s exceeds %s", r.rpo, w.maxRPO)
+	}
+	if w.judge != nil {
+		w.judge(r.ops)
+	}
 }
 
 // identityKept checks with check (judge.CheckSameIdentity, or CheckReplacedSameIdentity when the

@@ -210,13 +210,14 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 		if err := f.setOutOfService(ctx, node.Name, true); err != nil {
 			return inj, err
 		}
-		moved, err := f.Client.WaitPodReady(ctx, t.Namespace, t.Pod, f.recoverTimeout(), func(p *corev1.Pod) bool {
-			return p.UID != types.UID(inj.Observed["oldPodUID"]) && p.DeletionTimestamp == nil
+		moved, err := f.Client.WaitReplacementReady(ctx, t.Namespace, t.Pod, t.Selector, f.recoverTimeout(), func(p *corev1.Pod) bool {
+			return p.UID != types.UID(inj.Observed["oldPodUID"])
 		})
 		if err != nil {
 			return inj, fmt.Errorf("%s: node %s is out of service but pod %s was not recreated Ready elsewhere: %w", f.Name(), node.Name, t, err)
 		}
 		inj.Observed["newPodUID"] = string(moved.UID)
+		inj.Observed["newPod"] = moved.Name
 		inj.Observed["newNode"] = moved.Spec.NodeName
 		inj.Observed["podMovedAfterSeconds"] = fmt.Sprintf("%.1f", time.Since(inj.Start).Seconds())
 	}

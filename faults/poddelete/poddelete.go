@@ -41,7 +41,8 @@ func (f *Fault) Name() string {
 func (f *Fault) Available(context.Context) error { return nil }
 
 // Inject deletes the target pod (preconditioned on its UID, so that only that incarnation is
-// deleted) and waits for a pod with the same name, a new UID and Ready=True. The injection
+// deleted) and waits for its replacement with a new UID and Ready=True: the pod of the same
+// name, or with t.Selector any pod it matches (see kube.Client.WaitReplacementReady). The injection
 // records both UIDs.
 func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, error) {
 	inj := faults.Injection{Fault: f.Name(), Target: t.String(), Observed: map[string]string{}}
@@ -61,7 +62,7 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	}
 	inj.Observed["oldPodUID"] = string(old.UID)
 	inj.Observed["node"] = old.Spec.NodeName
-	newPod, err := f.Client.WaitPodReady(ctx, t.Namespace, t.Pod, f.RecreateTimeout, func(p *corev1.Pod) bool {
+	newPod, err := f.Client.WaitReplacementReady(ctx, t.Namespace, t.Pod, t.Selector, f.RecreateTimeout, func(p *corev1.Pod) bool {
 		return p.UID != types.UID(old.UID) && p.DeletionTimestamp == nil
 	})
 	if err != nil {
@@ -69,6 +70,7 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	}
 	inj.End = time.Now()
 	inj.Observed["newPodUID"] = string(newPod.UID)
+	inj.Observed["newPod"] = newPod.Name
 	inj.Observed["newNode"] = newPod.Spec.NodeName
 	return inj, nil
 }

@@ -1,0 +1,250 @@
+// Package reports turns the Ginkgo report of a stateproof run against one StorageClass into a
+// certificate a storage team can file: a fixed list of checks, a verdict for each, the specs
+// behind every verdict with their measured figures, and a headline (CERTIFIED, NOT CERTIFIED,
+// INCOMPLETE). The certificate is written as JSON (WriteJSON, schema in certificate.schema.json)
+// and as a self-contained HTML page (WriteHTML). The package is pure: it never talks to a cluster.
+package reports
+
+import "time"
+
+// SchemaVersion identifies the certificate format; it is the value of Certificate.SchemaVersion
+// and of the schema's "schemaVersion" const. It changes only when the format changes
+// incompatibly.
+const SchemaVersion = "stateproof.io/certificate/v1"
+
+// Verdict is the outcome of one spec or one check row.
+type Verdict string
+
+// The verdicts, from the JSON values "pass", "fail", "not-applicable", "error" and "not-run".
+const (
+	// Pass: the check ran and the storage behaved as required.
+	Pass Verdict = "pass"
+	// Fail: the check ran to its judgement and the storage (or the workload on it) did not
+	// behave as required.
+	Fail Verdict = "fail"
+	// NotApplicable: the check does not apply to this StorageClass by design (for example a
+	// node-bound volume cannot follow its pod to another node); the reason says why.
+	NotApplicable Verdict = "not-applicable"
+	// Error: the harness could not decide (set-up failed, a spec panicked, timed out or was
+	// interrupted).
+	Error Verdict = "error"
+	// NotRun: no spec contributing to the row ran (filtered out, or the run stopped before it).
+	NotRun Verdict = "not-run"
+)
+
+// Verdicts lists every Verdict, in order of the JSON schema's enum.
+var Verdicts = []Verdict{Pass, Fail, NotApplicable, Error, NotRun}
+
+// Known reports whether v is one of Verdicts.
+func (v Verdict) Known() bool {
+	for _, k := range Verdicts {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Check identifies one row of the certificate. Specs contribute to it through a Ginkgo label
+// "check:<id>".
+type Check string
+
+// The checks, in the order of the certificate's rows (see Checks).
+const (
+	CheckProvisioning    Check = "provisioning"
+	CheckDataPodDelete   Check = "data-pod-delete"
+	CheckDataNodeRestart Check = "data-node-restart"
+	CheckDataNodeLoss    Check = "data-node-loss"
+	CheckDataDrain       Check = "data-drain"
+	CheckIdentity        Check = "identity"
+	CheckPowerCut        Check = "power-cut"
+	CheckVolumeExpansion Check = "volume-expansion"
+	CheckAccessModes     Check = "access-modes"
+	CheckReclaimPolicy   Check = "reclaim-policy"
+	CheckPVCRetention    Check = "pvc-retention"
+)
+
+// Checks lists every check in the fixed order of the certificate's rows.
+var Checks = []Check{
+	CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss, CheckDataDrain,
+	CheckIdentity, CheckPowerCut, CheckVolumeExpansion, CheckAccessModes, CheckReclaimPolicy,
+	CheckPVCRetention,
+}
+
+var checkTitles = map[Check]string{
+	CheckProvisioning:    "PVC binds within the time limit",
+	CheckDataPodDelete:   "Data survives pod delete",
+	CheckDataNodeRestart: "Data survives node restart",
+	CheckDataNodeLoss:    "Data survives node loss with reschedule to another node",
+	CheckDataDrain:       "Data survives node drain",
+	CheckIdentity:        "StatefulSet identity stable (name, hostname, DNS, PVC, PV)",
+	CheckPowerCut:        "fsync durability under power cut",
+	CheckVolumeExpansion: "Volume expansion (when allowVolumeExpansion)",
+	CheckAccessModes:     "Access modes offered",
+	CheckReclaimPolicy:   "Reclaim policy behaviour",
+	CheckPVCRetention:    "PVC retention policy (StatefulSet persistentVolumeClaimRetentionPolicy)",
+}
+
+// Title returns the human title of the check, or "" when c is not one of Checks.
+func (c Check) Title() string { return checkTitles[c] }
+
+// Known reports whether c is one of Checks.
+func (c Check) Known() bool { _, ok := checkTitles[c]; return ok }
+
+// Summary is the certificate's headline verdict.
+type Summary string
+
+// The headline verdicts.
+const (
+	// SummaryCertified: the run completed, no row failed or errored, and at least one row passed.
+	SummaryCertified Summary = "CERTIFIED"
+	// SummaryNotCertified: the run completed but a row failed or errored, or no row passed.
+	SummaryNotCertified Summary = "NOT CERTIFIED"
+	// SummaryIncomplete: the run was interrupted or could not start; Certificate.Reason says why.
+	SummaryIncomplete Summary = "INCOMPLETE"
+)
+
+// Certificate is the verdict on one StorageClass. Build it with FromGinkgo or Incomplete; the
+// JSON field names are given by the tags and documented in docs/certificate.md.
+type Certificate struct {
+	// SchemaVersion is always the constant SchemaVersion.
+	SchemaVersion string `json:"schemaVersion"`
+	// StorageClass is the name of the StorageClass tested.
+	StorageClass string `json:"storageClass"`
+	// Verdict is the headline: SummaryCertified, SummaryNotCertified or SummaryIncomplete.
+	Verdict Summary `json:"verdict"`
+	// Certified is true only when Complete, no row is Fail or Error and at least one row is Pass.
+	Certified bool `json:"certified"`
+	// Complete is false when the run was interrupted or failed to start; Reason then says why.
+	Complete bool `json:"complete"`
+	// Reason says why the run is incomplete; empty when Complete.
+	Reason string `json:"reason,omitempty"`
+	// Environment fingerprints what was tested.
+	Environment Environment `json:"environment"`
+	// StartedAt and FinishedAt bound the run (earliest suite start, latest suite end); omitted
+	// from the JSON when unknown (zero).
+	StartedAt  time.Time `json:"startedAt,omitzero"`
+	FinishedAt time.Time `json:"finishedAt,omitzero"`
+	// Seed is Ginkgo's random seed (--seed), to reproduce the spec order.
+	Seed int64 `json:"seed"`
+	// Rows holds one row per entry of Checks, in that order.
+	Rows []Row `json:"rows"`
+	// Warnings lists problems with the input that did not change a verdict (unknown check
+	// labels, unreadable figures, a failing AfterSuite).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Environment fingerprints the cluster and StorageClass that were tested. The caller fills it;
+// the package copies it into the certificate unchanged.
+type Environment struct {
+	// KubernetesVersion is the API server's version, e.g. "v1.34.4".
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// Nodes is the number of nodes in the cluster.
+	Nodes int `json:"nodes"`
+	// Provisioner is the StorageClass's provisioner, e.g. "rancher.io/local-path".
+	Provisioner string `json:"provisioner"`
+	// Parameters are the StorageClass's parameters.
+	Parameters map[string]string `json:"parameters"`
+	// ReclaimPolicy is the StorageClass's reclaim policy ("Delete" or "Retain").
+	ReclaimPolicy string `json:"reclaimPolicy"`
+	// VolumeBindingMode is "Immediate" or "WaitForFirstConsumer".
+	VolumeBindingMode string `json:"volumeBindingMode"`
+	// AllowVolumeExpansion is the StorageClass's allowVolumeExpansion.
+	AllowVolumeExpansion bool `json:"allowVolumeExpansion"`
+	// StateproofVersion is the version of the stateproof binary that ran the suites.
+	StateproofVersion string `json:"stateproofVersion"`
+	// Context is the kubeconfig context used.
+	Context string `json:"context"`
+	// Cluster is the cluster's name as the kubeconfig context names it.
+	Cluster string `json:"cluster"`
+}
+
+// Row is the verdict on one check.
+type Row struct {
+	// Check is the row's id.
+	Check Check `json:"check"`
+	// Title is Check.Title().
+	Title string `json:"title"`
+	// Verdict aggregates the specs: NotRun without specs, else Error if any spec errored, else
+	// Fail if any failed, else Pass if any passed, else NotApplicable.
+	Verdict Verdict `json:"verdict"`
+	// Reasons explains failures, errors and non-applicability, deduplicated, each prefixed with
+	// the spec it came from; errors first, then failures, then not-applicable.
+	Reasons []string `json:"reasons"`
+	// Specs are the specs that contributed, in report order.
+	Specs []SpecResult `json:"specs"`
+}
+
+// SpecResult is one Ginkgo spec's contribution to a row, with the figures it measured. Figures
+// the spec did not report are nil.
+type SpecResult struct {
+	// Name is the spec's full text (containers and leaf).
+	Name string `json:"name"`
+	// Workload is the value of the spec's "workload:<w>" label(s), joined with "+".
+	Workload string `json:"workload,omitempty"`
+	// Fault is the value of the spec's "fault:<f>" label(s), joined with "+".
+	Fault string `json:"fault,omitempty"`
+	// Verdict is Pass, Fail, NotApplicable or Error.
+	Verdict Verdict `json:"verdict"`
+	// Reason is the failure, error or not-applicable message, empty on Pass.
+	Reason string `json:"reason,omitempty"`
+	// RTOSeconds is the recovery time in seconds (report entry "rto seconds").
+	RTOSeconds *float64 `json:"rtoSeconds,omitempty"`
+	// RPOSeconds is the data-loss window in seconds (report entry "rpo seconds").
+	RPOSeconds *float64 `json:"rpoSeconds,omitempty"`
+	// Acknowledged is the number of writes the workload acknowledged (entry "acknowledged writes").
+	Acknowledged *int `json:"acknowledged,omitempty"`
+	// Lost is the number of acknowledged writes not read back (entry "lost writes").
+	Lost *int `json:"lost,omitempty"`
+	// BindSeconds is the time in seconds a PVC took to bind (entry "bind seconds").
+	BindSeconds *float64 `json:"bindSeconds,omitempty"`
+	// DurationSeconds is the spec's run time in seconds.
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// Incomplete returns the certificate for a run that could not start or did not produce a
+// report: every row NotRun, Complete false, Verdict SummaryIncomplete and reason as Reason (a
+// placeholder when empty). The CLI writes it on any failure, so a verdict is always filed.
+func Incomplete(class string, env Environment, reason string) Certificate {
+	c := newCertificate(class, env)
+	c.Reason = reason
+	if c.Reason == "" {
+		c.Reason = "the run did not complete (no reason given)"
+	}
+	c.settle()
+	return c
+}
+
+// newCertificate returns an incomplete certificate with every row NotRun.
+func newCertificate(class string, env Environment) Certificate {
+	if env.Parameters == nil {
+		env.Parameters = map[string]string{}
+	}
+	c := Certificate{SchemaVersion: SchemaVersion, StorageClass: class, Environment: env}
+	for _, id := range Checks {
+		c.Rows = append(c.Rows, Row{Check: id, Title: id.Title(), Verdict: NotRun, Reasons: []string{}, Specs: []SpecResult{}})
+	}
+	return c
+}
+
+// settle derives Certified and Verdict from Complete and the rows.
+func (c *Certificate) settle() {
+	pass, bad := false, false
+	for _, r := range c.Rows {
+		switch r.Verdict {
+		case Pass:
+			pass = true
+		case Fail, Error:
+			bad = true
+		}
+	}
+	c.Certified = c.Complete && pass && !bad
+	switch {
+	case !c.Complete:
+		c.Verdict = SummaryIncomplete
+	case c.Certified:
+		c.Verdict = SummaryCertified
+	default:
+		c.Verdict = SummaryNotCertified
+	}
+}

@@ -1,0 +1,294 @@
+package reports
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func TestSpecVerdicts(t *testing.T) {
+	const check = "check:provisioning"
+	for _, tc := range []struct {
+		name       string
+		spec       types.SpecReport
+		want       Verdict // "" when the spec must not be counted
+		wantReason string  // substring of the spec's reason
+	}{
+		{name: "passed", spec: spec("binds", types.SpecStatePassed, check), want: Pass},
+		{name: "not applicable", spec: notApplicable("binds", "volume is node-bound to kind-worker", check),
+			want: NotApplicable, wantReason: "volume is node-bound to kind-worker"},
+		{name: "filtered out", spec: spec("binds", types.SpecStateSkipped, check)},
+		{name: "skipped after another spec failed",
+			spec: failure(spec("binds", types.SpecStateSkipped, check), "Spec skipped because an earlier spec in an ordered container failed")},
+		{name: "pending", spec: spec("binds", types.SpecStatePending, check)},
+		{name: "failed after judging", spec: failure(judged(spec("binds", types.SpecStateFailed, check)), "lost 3 acknowledged writes\nmore detail"),
+			want: Fail, wantReason: "lost 3 acknowledged writes more detail (at steps_test.go:139)"},
+		{name: "failed before judging", spec: failure(spec("binds", types.SpecStateFailed, check), "agent did not start"),
+			want: Error, wantReason: "set-up failed before judging: agent did not start (at steps_test.go:139)"},
+		{name: "timed out", spec: failure(judged(spec("binds", types.SpecStateTimedout, check)), "A SpecTimeout occurred"),
+			want: Error, wantReason: "timedout: A SpecTimeout occurred"},
+		{name: "panicked", spec: func() types.SpecReport {
+			s := failure(spec("binds", types.SpecStatePanicked, check), "Test Panicked")
+			s.Failure.ForwardedPanic = "nil map"
+			return s
+		}(), want: Error, wantReason: "panicked: Test Panicked: nil map"},
+		{name: "interrupted", spec: failure(spec("binds", types.SpecStateInterrupted, check), "Interrupted by User"),
+			want: Error, wantReason: "interrupted: Interrupted by User"},
+		{name: "aborted", spec: failure(spec("binds", types.SpecStateAborted, check), "cluster gone"),
+			want: Error, wantReason: "aborted: cluster gone"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := row(FromGinkgo("standard", []types.Report{suite(tc.spec)}, testEnv), CheckProvisioning)
+			if tc.want == "" {
+				if len(r.Specs) != 0 || r.Verdict != NotRun {
+					t.Fatalf("spec counted: row %+v", r)
+				}
+				return
+			}
+			if len(r.Specs) != 1 {
+				t.Fatalf("want 1 spec in the row, got %+v", r.Specs)
+			}
+			s := r.Specs[0]
+			if s.Verdict != tc.want || r.Verdict != tc.want {
+				t.Errorf("spec verdict %q, row verdict %q; want %q", s.Verdict, r.Verdict, tc.want)
+			}
+			if !strings.Contains(s.Reason, tc.wantReason) {
+				t.Errorf("reason %q does not contain %q", s.Reason, tc.wantReason)
+			}
+			if tc.want == Pass && (s.Reason != "" || len(r.Reasons) != 0) {
+				t.Errorf("a pass has reasons: %q %q", s.Reason, r.Reasons)
+			}
+			if tc.want != Pass && (len(r.Reasons) != 1 || !strings.HasPrefix(r.Reasons[0], "MySQL binds: ")) {
+				t.Errorf("row reasons %q: want one, prefixed with the spec", r.Reasons)
+			}
+			if s.Name != "MySQL binds" || s.Workload != "mysql" || s.DurationSeconds != 90 {
+				t.Errorf("spec result %+v", s)
+			}
+		})
+	}
+}
+
+func TestReasonIsClipped(t *testing.T) {
+	long := strings.Repeat("x", 1000)
+	r := row(FromGinkgo("standard", []types.Report{suite(failure(judged(spec("binds", types.SpecStateFailed, "check:provisioning")), long))}, testEnv), CheckProvisioning)
+	reason := r.Specs[0].Reason
+	if n := len([]rune(strings.TrimSuffix(reason, " (at steps_test.go:139)"))); n != maxReason {
+		t.Errorf("clipped message has %d runes, want %d: %q", n, maxReason, reason)
+	}
+}
+
+func TestRowAggregation(t *testing.T) {
+	pass := spec("pass", types.SpecStatePassed, "check:data-pod-delete")
+	fail := failure(judged(spec("fail", types.SpecStateFailed, "check:data-pod-delete")), "lost writes")
+	errored := failure(spec("error", types.SpecStateFailed, "check:data-pod-delete"), "no agent")
+	na1 := notApplicable("na one", "node-bound", "check:data-pod-delete")
+	na2 := notApplicable("na two", "node-bound", "check:data-pod-delete")
+	for _, tc := range []struct {
+		name        string
+		specs       []types.SpecReport
+		want        Verdict
+		wantReasons []string
+	}{
+		{"nothing ran", nil, NotRun, nil},
+		{"pass and not applicable", []types.SpecReport{pass, na1}, Pass, []string{"MySQL na one: not applicable: node-bound"}},
+		{"pass and fail", []types.SpecReport{pass, fail}, Fail, []string{"MySQL fail: failed: lost writes (at steps_test.go:139)"}},
+		{"fail and error", []types.SpecReport{fail, errored, pass}, Error, []string{
+			"MySQL error: error: set-up failed before judging: no agent (at steps_test.go:139)",
+			"MySQL fail: failed: lost writes (at steps_test.go:139)"}},
+		{"all not applicable, reasons deduplicated", []types.SpecReport{na1, na2, na1}, NotApplicable,
+			[]string{"MySQL na one (and 1 more): not applicable: node-bound"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := row(FromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv), CheckDataPodDelete)
+			if r.Verdict != tc.want {
+				t.Errorf("verdict %q, want %q", r.Verdict, tc.want)
+			}
+			if !slices.Equal(r.Reasons, tc.wantReasons) && (len(r.Reasons) != 0 || len(tc.wantReasons) != 0) {
+				t.Errorf("reasons\n got %q\nwant %q", r.Reasons, tc.wantReasons)
+			}
+		})
+	}
+}
+
+func TestCertified(t *testing.T) {
+	pass := spec("pass", types.SpecStatePassed, "check:provisioning")
+	na := notApplicable("na", "node-bound", "check:data-node-loss")
+	for _, tc := range []struct {
+		name  string
+		specs []types.SpecReport
+		want  Summary
+	}{
+		{"passes, not applicable and not run", []types.SpecReport{pass, na}, SummaryCertified},
+		{"a failure", []types.SpecReport{pass, failure(judged(spec("f", types.SpecStateFailed, "check:data-drain")), "lost")}, SummaryNotCertified},
+		{"an error", []types.SpecReport{pass, failure(spec("e", types.SpecStateFailed, "check:data-drain"), "no agent")}, SummaryNotCertified},
+		{"nothing passed", []types.SpecReport{na}, SummaryNotCertified},
+		{"nothing ran", nil, SummaryNotCertified},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := FromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv)
+			if !c.Complete || c.Verdict != tc.want || c.Certified != (tc.want == SummaryCertified) {
+				t.Errorf("complete %t, verdict %q, certified %t; want complete, %q", c.Complete, c.Verdict, c.Certified, tc.want)
+			}
+		})
+	}
+}
+
+func TestIncompleteRuns(t *testing.T) {
+	passing := func() types.Report { return suite(spec("pass", types.SpecStatePassed, "check:provisioning")) }
+	interrupted := passing()
+	interrupted.SuiteSucceeded, interrupted.SpecialSuiteFailureReasons = false, []string{"Interrupted by User"}
+	timedOut := passing()
+	timedOut.SuiteSucceeded, timedOut.SpecialSuiteFailureReasons = false, []string{"Suite Timeout Elapsed"}
+	beforeSuite := passing()
+	beforeSuite.SuiteSucceeded = false
+	bs := failure(types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed}, "no cluster")
+	beforeSuite.SpecReports = append(beforeSuite.SpecReports, bs)
+	aborted := passing()
+	aborted.SuiteSucceeded = false
+	aborted.SpecReports = append(aborted.SpecReports, failure(spec("abort", types.SpecStateAborted), "cluster gone"))
+	for _, tc := range []struct {
+		name    string
+		reports []types.Report
+		reason  string
+	}{
+		{"no report", nil, "no Ginkgo report"},
+		{"interrupted", []types.Report{interrupted}, "suite stateproof e2e: Interrupted by User"},
+		{"timed out", []types.Report{passing(), timedOut}, "Suite Timeout Elapsed"},
+		{"before suite failed", []types.Report{beforeSuite}, "SynchronizedBeforeSuite failed: no cluster"},
+		{"aborted", []types.Report{aborted}, `spec "MySQL abort" aborted the run`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := FromGinkgo("standard", tc.reports, testEnv)
+			if c.Complete || c.Certified || c.Verdict != SummaryIncomplete || !strings.Contains(c.Reason, tc.reason) {
+				t.Errorf("complete %t, certified %t, verdict %q, reason %q; want incomplete with %q",
+					c.Complete, c.Certified, c.Verdict, c.Reason, tc.reason)
+			}
+		})
+	}
+
+	pending := passing()
+	pending.SuiteSucceeded, pending.SpecialSuiteFailureReasons = false, []string{"Detected pending specs and --fail-on-pending is set"}
+	if c := FromGinkgo("standard", []types.Report{pending}, testEnv); !c.Complete || !c.Certified {
+		t.Errorf("--fail-on-pending made the run incomplete: %q", c.Reason)
+	}
+	afterSuite := passing()
+	afterSuite.SpecReports = append(afterSuite.SpecReports, failure(types.SpecReport{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStateFailed}, "namespace stuck"))
+	if c := FromGinkgo("standard", []types.Report{afterSuite}, testEnv); !c.Complete || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "AfterSuite failed: namespace stuck") {
+		t.Errorf("a failed AfterSuite: complete %t, warnings %q; want complete with a warning", c.Complete, c.Warnings)
+	}
+}
+
+func TestIncomplete(t *testing.T) {
+	c := Incomplete("fast-ssd", Environment{Context: "prod"}, "no such StorageClass")
+	if c.SchemaVersion != SchemaVersion || c.StorageClass != "fast-ssd" || c.Complete || c.Certified ||
+		c.Verdict != SummaryIncomplete || c.Reason != "no such StorageClass" || c.Environment.Context != "prod" {
+		t.Errorf("Incomplete: %+v", c)
+	}
+	if len(c.Rows) != len(Checks) {
+		t.Fatalf("%d rows, want %d", len(c.Rows), len(Checks))
+	}
+	for i, r := range c.Rows {
+		if r.Check != Checks[i] || r.Title != Checks[i].Title() || r.Verdict != NotRun {
+			t.Errorf("row %d: %+v", i, r)
+		}
+	}
+}
+
+func TestLabels(t *testing.T) {
+	s := spec("keeps identity", types.SpecStatePassed, "check:identity", "check:data-pod-delete", "check:warp-drive", "fault:pod-delete")
+	s.ContainerHierarchyLabels = [][]string{{"workload:mysql", "check:identity"}}
+	ignored := spec("no check", types.SpecStatePassed, "fault:pod-delete")
+	c := FromGinkgo("standard", []types.Report{suite(s, ignored)}, testEnv)
+	for _, id := range []Check{CheckIdentity, CheckDataPodDelete} {
+		r := row(c, id)
+		if len(r.Specs) != 1 || r.Specs[0].Workload != "mysql" || r.Specs[0].Fault != "pod-delete" {
+			t.Errorf("row %s: %+v", id, r.Specs)
+		}
+	}
+	n := 0
+	for _, r := range c.Rows {
+		n += len(r.Specs)
+	}
+	if n != 2 {
+		t.Errorf("%d spec results, want 2 (unlabelled spec ignored)", n)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], `unknown check "warp-drive"`) {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+}
+
+func TestFigures(t *testing.T) {
+	s := spec("measures", types.SpecStatePassed, "check:data-pod-delete")
+	s = entry(s, "rto seconds", "12.5")
+	s = entry(s, "rpo seconds", "0")
+	s = entry(s, "acknowledged writes", "1500")
+	s = entry(s, "lost writes", "2")
+	s = entry(s, "bind seconds", "3.25")
+	s = entry(s, "identity before", `{"pod":"mysql-0"}`)
+	c := FromGinkgo("standard", []types.Report{suite(s)}, testEnv)
+	got := row(c, CheckDataPodDelete).Specs[0]
+	if got.RTOSeconds == nil || *got.RTOSeconds != 12.5 || got.RPOSeconds == nil || *got.RPOSeconds != 0 ||
+		got.Acknowledged == nil || *got.Acknowledged != 1500 || got.Lost == nil || *got.Lost != 2 ||
+		got.BindSeconds == nil || *got.BindSeconds != 3.25 {
+		t.Errorf("figures %+v", got)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+
+	bad := entry(entry(spec("bad", types.SpecStatePassed, "check:data-pod-delete"), "rto seconds", `"soon"`), "lost writes", "1.5")
+	c = FromGinkgo("standard", []types.Report{suite(bad)}, testEnv)
+	got = row(c, CheckDataPodDelete).Specs[0]
+	if got.RTOSeconds != nil || got.Lost != nil || len(c.Warnings) != 2 {
+		t.Errorf("non-numbers: figures %+v, warnings %q", got, c.Warnings)
+	}
+	none := row(FromGinkgo("standard", []types.Report{suite(spec("none", types.SpecStatePassed, "check:data-pod-delete"))}, testEnv), CheckDataPodDelete).Specs[0]
+	if none.RTOSeconds != nil || none.Acknowledged != nil || none.BindSeconds != nil {
+		t.Errorf("figures without entries: %+v", none)
+	}
+}
+
+// TestFromJSONReport decodes a report the way `ginkgo --json-report` writes it, with values that
+// went through Ginkgo's own encoding, and an in-process value without AsJSON.
+func TestFromJSONReport(t *testing.T) {
+	s := spec("measures", types.SpecStatePassed, "check:data-pod-delete")
+	s.ReportEntries = types.ReportEntries{
+		{Name: "rto seconds", Value: types.WrapEntryValue(41.5)},
+		{Name: "acknowledged writes", Value: types.WrapEntryValue(uint64(900))},
+	}
+	data, err := json.Marshal([]types.Report{suite(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(data, &reports); err != nil {
+		t.Fatal(err)
+	}
+	for name, rs := range map[string][]types.Report{"from JSON": reports, "in process": {suite(s)}} {
+		got := row(FromGinkgo("standard", rs, testEnv), CheckDataPodDelete).Specs[0]
+		if got.RTOSeconds == nil || *got.RTOSeconds != 41.5 || got.Acknowledged == nil || *got.Acknowledged != 900 {
+			t.Errorf("%s: figures %+v", name, got)
+		}
+	}
+}
+
+func TestSeedAndTimes(t *testing.T) {
+	a := suite(spec("a", types.SpecStatePassed, "check:provisioning"))
+	b := suite(spec("b", types.SpecStatePassed, "check:provisioning"))
+	b.StartTime, b.EndTime = t0.Add(-time.Minute), t0.Add(time.Hour)
+	compileFailure := types.Report{SuiteConfig: types.SuiteConfig{RandomSeed: 1700000000}, SuiteSucceeded: true}
+	c := FromGinkgo("standard", []types.Report{a, b, compileFailure}, testEnv)
+	if c.Seed != 1700000000 || !c.StartedAt.Equal(t0.Add(-time.Minute)) || !c.FinishedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("seed %d, started %s, finished %s", c.Seed, c.StartedAt, c.FinishedAt)
+	}
+	if c.StorageClass != "standard" || c.SchemaVersion != SchemaVersion || c.Environment.Provisioner != testEnv.Provisioner {
+		t.Errorf("header %+v", c)
+	}
+	if len(c.Rows) != len(Checks) {
+		t.Errorf("%d rows, want one per check", len(c.Rows))
+	}
+}

@@ -1,0 +1,33 @@
+//go:build e2e
+
+package suites
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// The negative controls: a fixture variant built to lose data must FAIL the data-survival
+// check, proving the checker can see loss. The spec passes only when the loss is detected.
+var _ = Describe("Data-survival checker", Label("negative"), func() {
+	DescribeTable("detects the loss of acknowledged writes", Serial, Label("disruptive", "fault:pod-delete"),
+		func(ctx SpecContext, w workload) {
+			ns := namespace(ctx, w.name)
+			target, start := w.deploy(ctx, ns)
+			f := podDelete(false)()
+			requireApplicable(ctx, f, target)
+			a := start()
+			writesFlowing(ctx, a)
+			inj := injectAndRecover(ctx, f, target)
+			r := measureData(ctx, w, a, inj)
+			AddReportEntry("judging", inj.Fault)
+			Expect(r.preconditions).To(Succeed())
+			Expect(r.verdict.Err()).To(HaveOccurred(), "%s: the checker saw no loss", w.title)
+			Expect(r.verdict.Lost).To(BeNumerically(">", 0))
+		},
+		Entry("of Redis without persistence when its primary is deleted", Label("workload:redis"), brokenRedisWorkload(), SpecTimeout(15*time.Minute)),
+		Entry("of WordPress with wp-content on an emptyDir when its pod is deleted", Label("workload:wordpress"), brokenWordPressWorkload(), SpecTimeout(15*time.Minute)),
+	)
+})

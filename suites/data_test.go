@@ -1,0 +1,124 @@
+//go:build e2e
+
+package suites
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/nodefailure"
+	"github.com/stateproof/stateproof/faults/poddelete"
+	"github.com/stateproof/stateproof/fixtures/agent"
+	"github.com/stateproof/stateproof/fixtures/history"
+)
+
+// workload is a reference workload as the data-survival table runs it: every workload meets
+// every fault through the same steps (dataSurvivesFault).
+type workload struct {
+	// name is the label value (workload:<name>) and the namespace prefix.
+	name string
+	// title names it in the spec text, with the durability setting it runs.
+	title string
+	// claimTemplate is the volumeClaimTemplates name of the StatefulSet whose pod faults hit;
+	// empty when the faults hit a Deployment's pod (no identity to keep).
+	claimTemplate string
+	// uniqueKinds are the history kinds (history.Op.Kind) whose every acknowledged id must be
+	// read back after recovery.
+	uniqueKinds []string
+	// maxRPO, when > 0, tolerates the loss of writes acknowledged in that window before the
+	// fault (Redis with appendfsync everysec); the measured RPO must stay within it.
+	maxRPO time.Duration
+	// deploy deploys the workload into ns. It returns the pod the faults hit and a function
+	// that starts the writer (called after requireApplicable).
+	deploy func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle)
+	// judge, if set, adds the workload's own verdicts on the history (Redis registers).
+	judge func(ops []history.Op)
+}
+
+// keepsWrites is the data-survival spec body of workload w.
+func keepsWrites(w workload) func(ctx SpecContext, newFault func() faults.Fault) {
+	return func(ctx SpecContext, newFault func() faults.Fault) {
+		ns := namespace(ctx, w.name)
+		target, start := w.deploy(ctx, ns)
+		f := newFault()
+		requireApplicable(ctx, f, target)
+		dataSurvivesFault(ctx, w, start(), f, target)
+	}
+}
+
+// faultCase is one row of the fault table: a fault, how it recovers, and the certificate checks
+// (check:<id>, see package reports) its data-survival spec decides.
+type faultCase struct {
+	text     string
+	fault    string // fault:<name> label, the fault's Name()
+	labels   []string
+	newFault func() faults.Fault
+	timeout  time.Duration
+}
+
+// faultCases is every fault of the faults package.
+//
+// A deleted StatefulSet pod is recreated under the same name with the same PVC
+// (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage); a
+// failed node's pod stays bound to it until the node returns or is declared out of service
+// (KEP-2268); a drain evicts the pod, which comes back once the node is uncordoned (or elsewhere
+// when its volume can follow it).
+func faultCases() []faultCase {
+	const pod, node = 15 * time.Minute, 20 * time.Minute
+	returns, oos := "recovery:node-returns", "recovery:out-of-service"
+	return []faultCase{
+		{"when its pod is deleted", "pod-delete", []string{"check:data-pod-delete"}, podDelete(false), pod},
+		{"when its pod is force-deleted (grace period 0)", "pod-delete-force", []string{"check:data-pod-delete"}, podDelete(true), pod},
+		{"when its node is stopped and comes back", "node-failure-stop", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Stop, nodefailure.NodeReturns), node},
+		{"when its node is killed and comes back", "node-failure-kill", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), node},
+		{"when its node is paused and comes back", "node-failure-pause", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Pause, nodefailure.NodeReturns), node},
+		{"when its node is stopped and declared out of service", "node-failure-stop", []string{oos, "check:data-node-loss"}, nodeFailure(nodefailure.Stop, nodefailure.OutOfService), node},
+		{"when its node is killed and declared out of service", "node-failure-kill", []string{oos, "check:data-node-loss"}, nodeFailure(nodefailure.Kill, nodefailure.OutOfService), node},
+		{"when its node is drained", "node-drain", []string{"check:data-drain"}, func() faults.Fault { return newDrain() }, node},
+	}
+}
+
+// faultEntries turns the fault cases accepted by keep (nil keeps all) into table entries for
+// workload w. Its specs decide the identity check only when w's target is a StatefulSet pod.
+func faultEntries(w workload, keep func(faultCase) bool) []any {
+	var entries []any
+	for _, c := range faultCases() {
+		if keep != nil && !keep(c) {
+			continue
+		}
+		labels := append([]string{"fault:" + c.fault}, c.labels...)
+		if w.claimTemplate != "" {
+			labels = append(labels, "check:identity")
+		}
+		entries = append(entries, Entry(c.text, Label(labels...), c.newFault, SpecTimeout(c.timeout)))
+	}
+	return entries
+}
+
+// dataSurvivalTable declares "keeps every acknowledged write" for w over the fault cases
+// accepted by keep.
+func dataSurvivalTable(w workload, keep func(faultCase) bool) {
+	Describe(w.title, Label("workload:"+w.name), func() {
+		args := append([]any{Serial, Label("disruptive"), keepsWrites(w)}, faultEntries(w, keep)...)
+		DescribeTable("keeps every acknowledged write", args...)
+	})
+}
+
+var _ = Describe("Data survival", func() {
+	dataSurvivalTable(mysqlWorkload(), nil)
+	dataSurvivalTable(redisWorkload(false), nil)
+})
+
+func podDelete(force bool) func() faults.Fault {
+	return func() faults.Fault {
+		return &poddelete.Fault{Client: env.client, Force: force, RecreateTimeout: flags.readyTimeout}
+	}
+}
+
+func nodeFailure(mode nodefailure.Mode, recovery nodefailure.Recovery) func() faults.Fault {
+	return func() faults.Fault {
+		return &nodefailure.Fault{Client: env.client, Mode: mode, Recovery: recovery, RecoverTimeout: flags.readyTimeout}
+	}
+}

@@ -1,0 +1,100 @@
+//go:build e2e
+
+package suites
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/nodefailure"
+	"github.com/stateproof/stateproof/fixtures/agent"
+	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/redis"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// linearizabilityTimeout bounds porcupine's search; past it the verdict is "unknown", an error.
+const linearizabilityTimeout = time.Minute
+
+// redisWorkload is Redis as the data-survival table runs it: a primary and two replicas, the
+// writer on the primary at 50 operations/s (unique keys, list appends, register writes and
+// reads). With appendfsync always every acknowledged write is in the AOF on the volume;
+// everysec tolerates losing up to about a second (maxRPO 2 s: Redis delays writes once an fsync
+// is 2 s late, https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/).
+func redisWorkload(everysec bool) workload {
+	fsync, maxRPO := redis.FsyncAlways, time.Duration(0)
+	if everysec {
+		fsync, maxRPO = redis.FsyncEverySec, 2*time.Second
+	}
+	return workload{
+		name: "redis", title: "Redis (appendfsync " + fsync + ")", claimTemplate: redis.ClaimTemplate,
+		uniqueKinds: redis.UniqueKinds, maxRPO: maxRPO,
+		deploy: func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
+			d := deployRedis(ctx, redis.Params{Namespace: ns, AppendFsync: fsync})
+			return redisTarget(d), func() *agent.Handle { return startRedisAgent(ctx, d) }
+		},
+		judge: registersLinearizable,
+	}
+}
+
+// brokenRedisWorkload is the negative control: Redis with persistence off.
+func brokenRedisWorkload() workload {
+	w := redisWorkload(false)
+	w.title = "Redis without persistence (appendonly no, no RDB)"
+	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
+		d := deployRedis(ctx, redis.Params{Namespace: ns, WithoutPersistence: true})
+		return redisTarget(d), func() *agent.Handle { return startRedisAgent(ctx, d) }
+	}
+	return w
+}
+
+var _ = Describe("Data survival", func() {
+	w := redisWorkload(true)
+	Describe(w.title, Label("workload:redis"), func() {
+		It("loses at most the acknowledged writes of the last 2 s when its node is killed (power cut) and comes back",
+			Serial, Label("disruptive", "fault:node-failure-kill", "recovery:node-returns"), SpecTimeout(20*time.Minute),
+			func(ctx SpecContext) { keepsWrites(w)(ctx, nodeFailure(nodefailure.Kill, nodefailure.NodeReturns)) })
+	})
+})
+
+func redisTarget(d *redis.Deployment) faults.Target {
+	return faults.Target{Namespace: d.Namespace, Pod: redis.PodName(0)}
+}
+
+// deployRedis deploys the Redis fixture (3 pods) on the StorageClass under test.
+func deployRedis(ctx SpecContext, p redis.Params) *redis.Deployment {
+	By("deploying the Redis StatefulSet on StorageClass " + flags.storageClass)
+	p.StorageClass, p.Image = flags.storageClass, env.images.Redis
+	d, err := redis.Deploy(ctx, env.client, p, flags.readyTimeout)
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry("appendfsync", d.AppendFsync)
+	return d
+}
+
+// startRedisAgent starts the in-cluster writer against the primary, at 50 operations/s.
+func startRedisAgent(ctx SpecContext, d *redis.Deployment) *agent.Handle {
+	return startAgent(ctx, agent.PodSpec{
+		Namespace: d.Namespace, Name: "agent",
+		Args:   []string{"redis", "--host", d.Host(0), "--rate", "50"},
+		Secret: redis.Secret, SecretKey: redis.SecretKey,
+	})
+}
+
+// registersLinearizable checks the register reads and writes with porcupine. The history is in
+// the artifacts (history.jsonl); a failure also leaves porcupine's visualisation there.
+func registersLinearizable(ops []history.Op) {
+	v, info := judge.CheckRegisters(ops, linearizabilityTimeout)
+	AddReportEntry("linearizability", v)
+	if v.Err() != nil {
+		f, err := os.Create(filepath.Join(specArtifacts(""), "registers-linearizability.html"))
+		Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		Expect(judge.VisualizeRegisters(info, f)).To(Succeed())
+	}
+	Expect(v.Err()).NotTo(HaveOccurred())
+}
