@@ -5,7 +5,12 @@
 // and as a self-contained HTML page (WriteHTML). The package is pure: it never talks to a cluster.
 package reports
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // SchemaVersion identifies the certificate format; it is the value of Certificate.SchemaVersion
 // and of the schema's "schemaVersion" const. It changes only when the format changes
@@ -85,6 +90,18 @@ var checkTitles = map[Check]string{
 	CheckPVCRetention:    "PVC retention policy (StatefulSet persistentVolumeClaimRetentionPolicy)",
 }
 
+// RequiredChecks lists the checks that must Pass for a certificate to be CERTIFIED: a required
+// row that is NotApplicable or NotRun denies certification as a failure does (a StorageClass
+// whose volumes cannot follow a pod to another node is not certified, it is certified for less).
+// The other rows deny certification only when they fail or error.
+var RequiredChecks = []Check{
+	CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss, CheckDataDrain,
+	CheckIdentity,
+}
+
+// Required reports whether c is one of RequiredChecks.
+func (c Check) Required() bool { return slices.Contains(RequiredChecks, c) }
+
 // Title returns the human title of the check, or "" when c is not one of Checks.
 func (c Check) Title() string { return checkTitles[c] }
 
@@ -96,9 +113,11 @@ type Summary string
 
 // The headline verdicts.
 const (
-	// SummaryCertified: the run completed, no row failed or errored, and at least one row passed.
+	// SummaryCertified: the run completed, no row failed or errored, and every required row
+	// (RequiredChecks) passed.
 	SummaryCertified Summary = "CERTIFIED"
-	// SummaryNotCertified: the run completed but a row failed or errored, or no row passed.
+	// SummaryNotCertified: the run completed but a row failed or errored, or a required row did
+	// not pass; Certificate.Blocking says which.
 	SummaryNotCertified Summary = "NOT CERTIFIED"
 	// SummaryIncomplete: the run was interrupted or could not start; Certificate.Reason says why.
 	SummaryIncomplete Summary = "INCOMPLETE"
@@ -113,12 +132,17 @@ type Certificate struct {
 	StorageClass string `json:"storageClass"`
 	// Verdict is the headline: SummaryCertified, SummaryNotCertified or SummaryIncomplete.
 	Verdict Summary `json:"verdict"`
-	// Certified is true only when Complete, no row is Fail or Error and at least one row is Pass.
+	// Certified is true only when Complete, no row is Fail or Error and every row of
+	// RequiredChecks is Pass.
 	Certified bool `json:"certified"`
 	// Complete is false when the run was interrupted or failed to start; Reason then says why.
 	Complete bool `json:"complete"`
 	// Reason says why the run is incomplete; empty when Complete.
 	Reason string `json:"reason,omitempty"`
+	// Blocking says, one line per row in row order, why a complete certificate is not
+	// certified: every row that failed or errored and every required row that did not pass, as
+	// "<title>: <verdict>: <why>". Empty when certified or incomplete (Reason then says why).
+	Blocking []string `json:"blocking,omitempty"`
 	// Environment fingerprints what was tested.
 	Environment Environment `json:"environment"`
 	// StartedAt and FinishedAt bound the run (earliest suite start, latest suite end); omitted
@@ -227,18 +251,13 @@ func newCertificate(class string, env Environment) Certificate {
 	return c
 }
 
-// settle derives Certified and Verdict from Complete and the rows.
+// settle derives Blocking, Certified and Verdict from Complete and the rows.
 func (c *Certificate) settle() {
-	pass, bad := false, false
-	for _, r := range c.Rows {
-		switch r.Verdict {
-		case Pass:
-			pass = true
-		case Fail, Error:
-			bad = true
-		}
+	c.Blocking = nil
+	if c.Complete {
+		c.Blocking = blocking(c.Rows)
 	}
-	c.Certified = c.Complete && pass && !bad
+	c.Certified = c.Complete && len(c.Blocking) == 0
 	switch {
 	case !c.Complete:
 		c.Verdict = SummaryIncomplete
@@ -247,4 +266,60 @@ func (c *Certificate) settle() {
 	default:
 		c.Verdict = SummaryNotCertified
 	}
+}
+
+// maxBlockingWhy caps how many distinct reasons one Blocking line quotes.
+const maxBlockingWhy = 3
+
+// blocking lists why rows deny certification: a line per row that failed or errored or is
+// required and did not pass, in row order, then a line per required check without a row.
+func blocking(rows []Row) []string {
+	var out []string
+	for _, r := range rows {
+		if r.Verdict == Fail || r.Verdict == Error || (r.Check.Required() && r.Verdict != Pass) {
+			out = append(out, blockingLine(r))
+		}
+	}
+	for _, id := range RequiredChecks {
+		if !slices.ContainsFunc(rows, func(r Row) bool { return r.Check == id }) {
+			out = append(out, fmt.Sprintf("%s: no row (a required check must pass)", id.Title()))
+		}
+	}
+	return out
+}
+
+// blockingLine is "<title>: <verdict>: <why>": the distinct reasons of the row's specs that
+// share its verdict (spec name first for failures and errors), at most maxBlockingWhy of them.
+func blockingLine(r Row) string {
+	title := r.Title
+	if title == "" {
+		title = string(r.Check)
+	}
+	var why []string
+	for _, s := range r.Specs {
+		if s.Verdict != r.Verdict || s.Reason == "" {
+			continue
+		}
+		w := s.Reason
+		if r.Verdict == Fail || r.Verdict == Error {
+			w = s.Name + ": " + s.Reason
+		}
+		if !slices.Contains(why, w) {
+			why = append(why, w)
+		}
+	}
+	if r.Verdict == NotRun {
+		why = []string{"no spec contributing to it ran"}
+	}
+	if len(why) > maxBlockingWhy {
+		why = append(why[:maxBlockingWhy], fmt.Sprintf("and %d more", len(why)-maxBlockingWhy))
+	}
+	line := title + ": " + verdictWords[r.Verdict]
+	if len(why) > 0 {
+		line += ": " + strings.Join(why, "; ")
+	}
+	if r.Verdict == NotApplicable || r.Verdict == NotRun {
+		line += " (a required check must pass)"
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -114,31 +115,102 @@ func TestRowAggregation(t *testing.T) {
 	}
 }
 
+// passingRequired is one passing spec per required check.
+func passingRequired() []types.SpecReport {
+	var specs []types.SpecReport
+	for _, id := range RequiredChecks {
+		specs = append(specs, judged(spec("passes "+string(id), types.SpecStatePassed, "check:"+string(id))))
+	}
+	return specs
+}
+
+// without returns the specs minus those labelled check:<id>.
+func without(specs []types.SpecReport, id Check) []types.SpecReport {
+	return slices.DeleteFunc(slices.Clone(specs), func(s types.SpecReport) bool {
+		return slices.Contains(s.Labels(), "check:"+string(id))
+	})
+}
+
 func TestCertified(t *testing.T) {
-	pass := spec("pass", types.SpecStatePassed, "check:provisioning")
-	na := notApplicable("na", "node-bound", "check:data-node-loss")
+	required := passingRequired()
+	const nodeLoss = "Data survives node loss with reschedule to another node"
+	naNodeLoss := notApplicable("na", "volume is node-bound to kind-worker", "check:data-node-loss")
+	naPowerCut := notApplicable("na power", "no power switch", "check:power-cut")
 	for _, tc := range []struct {
-		name  string
-		specs []types.SpecReport
-		want  Summary
+		name         string
+		specs        []types.SpecReport
+		want         Summary
+		wantBlocking []string
 	}{
-		{"passes, not applicable and not run", []types.SpecReport{pass, na}, SummaryCertified},
-		{"a failure", []types.SpecReport{pass, failure(judged(spec("f", types.SpecStateFailed, "check:data-drain")), "lost")}, SummaryNotCertified},
-		{"an error", []types.SpecReport{pass, failure(spec("e", types.SpecStateFailed, "check:data-drain"), "no agent")}, SummaryNotCertified},
-		{"nothing passed", []types.SpecReport{na}, SummaryNotCertified},
-		{"nothing ran", nil, SummaryNotCertified},
+		{"required rows pass, others not applicable or not run", append(slices.Clone(required), naPowerCut), SummaryCertified, nil},
+		{"required row not applicable (kind's node-bound standard class)", append(without(required, CheckDataNodeLoss), naNodeLoss, naNodeLoss),
+			SummaryNotCertified, []string{nodeLoss + ": not applicable: volume is node-bound to kind-worker (a required check must pass)"}},
+		{"required row not applicable next to a pass", append(slices.Clone(required), naNodeLoss), SummaryCertified, nil},
+		{"required row not run", without(required, CheckDataDrain), SummaryNotCertified,
+			[]string{"Data survives node drain: not run: no spec contributing to it ran (a required check must pass)"}},
+		{"optional row failed", append(slices.Clone(required), failure(judged(spec("f", types.SpecStateFailed, "check:power-cut")), "lost")),
+			SummaryNotCertified, []string{"fsync durability under power cut: failed: MySQL f: lost (at steps_test.go:139)"}},
+		{"required row errored", append(slices.Clone(required), failure(spec("e", types.SpecStateFailed, "check:data-drain"), "no agent")),
+			SummaryNotCertified, []string{"Data survives node drain: error: MySQL e: set-up failed before judging: no agent (at steps_test.go:139)"}},
+		{"nothing passed", []types.SpecReport{naNodeLoss}, SummaryNotCertified, nil},
+		{"nothing ran", nil, SummaryNotCertified, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := FromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv)
 			if !c.Complete || c.Verdict != tc.want || c.Certified != (tc.want == SummaryCertified) {
 				t.Errorf("complete %t, verdict %q, certified %t; want complete, %q", c.Complete, c.Verdict, c.Certified, tc.want)
 			}
+			if c.Certified != (len(c.Blocking) == 0) {
+				t.Errorf("certified %t with blocking %q", c.Certified, c.Blocking)
+			}
+			if tc.wantBlocking != nil && !slices.Equal(c.Blocking, tc.wantBlocking) {
+				t.Errorf("blocking\n got %q\nwant %q", c.Blocking, tc.wantBlocking)
+			}
+			data, err := EncodeJSON(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Validate(data); err != nil {
+				t.Errorf("Validate: %v", err)
+			}
 		})
 	}
 }
 
+func TestBlockingLines(t *testing.T) {
+	c := FromGinkgo("standard", []types.Report{suite()}, testEnv)
+	if len(c.Blocking) != len(RequiredChecks) {
+		t.Fatalf("nothing ran: blocking %q, want one line per required check", c.Blocking)
+	}
+	for i, id := range RequiredChecks {
+		if !strings.HasPrefix(c.Blocking[i], id.Title()+": not run: ") {
+			t.Errorf("line %d %q does not start with the title of %s", i, c.Blocking[i], id)
+		}
+	}
+	var specs []types.SpecReport
+	for i := range 5 {
+		specs = append(specs, failure(judged(spec(fmt.Sprint("f", i), types.SpecStateFailed, "check:data-drain")), fmt.Sprint("lost ", i)))
+	}
+	r := row(FromGinkgo("standard", []types.Report{suite(specs...)}, testEnv), CheckDataDrain)
+	if got := blockingLine(r); !strings.HasSuffix(got, "MySQL f2: lost 2 (at steps_test.go:139); and 2 more") {
+		t.Errorf("five failures: %q, want three quoted and the rest counted", got)
+	}
+	if got := blocking(nil); len(got) != len(RequiredChecks) || !strings.Contains(got[0], "no row") {
+		t.Errorf("no rows at all: %q", got)
+	}
+	for _, id := range Checks {
+		if want := slices.Contains([]Check{CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss,
+			CheckDataDrain, CheckIdentity}, id); id.Required() != want {
+			t.Errorf("%s.Required() = %t", id, !want)
+		}
+	}
+	if Check("warp-drive").Required() {
+		t.Error("an unknown check is required")
+	}
+}
+
 func TestIncompleteRuns(t *testing.T) {
-	passing := func() types.Report { return suite(spec("pass", types.SpecStatePassed, "check:provisioning")) }
+	passing := func() types.Report { return suite(passingRequired()...) }
 	interrupted := passing()
 	interrupted.SuiteSucceeded, interrupted.SpecialSuiteFailureReasons = false, []string{"Interrupted by User"}
 	timedOut := passing()

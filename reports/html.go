@@ -17,10 +17,11 @@ var pageTemplate string
 
 // page is the certificate page; it references nothing outside itself (inline CSS and SVG).
 var page = template.Must(template.New("certificate").Funcs(template.FuncMap{
-	"seconds": seconds,
-	"count":   count,
-	"when":    when,
-	"words":   func(v Verdict) string { return verdictWords[v] },
+	"seconds":  seconds,
+	"count":    count,
+	"when":     when,
+	"words":    func(v Verdict) string { return verdictWords[v] },
+	"required": Check.Required,
 	"summaryClass": func(s Summary) string {
 		return strings.ToLower(strings.ReplaceAll(string(s), " ", "-"))
 	},
@@ -36,7 +37,8 @@ type pageData struct {
 }
 
 // RenderHTML writes the certificate as one self-contained HTML page to w: headline verdict,
-// StorageClass, environment, rows with their reasons, every spec with its figures, and the RTO
+// why it is not certified (Blocking) or incomplete (Reason), StorageClass, environment, rows
+// with their reasons and required marks, every spec with its figures, and the RTO
 // chart inline. It returns the chart's or the writer's error.
 func RenderHTML(w io.Writer, c Certificate) error {
 	svg, err := RTOChart(c)

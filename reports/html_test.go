@@ -84,7 +84,11 @@ func TestHTMLIncomplete(t *testing.T) {
 func TestHTMLCertifiedAndEscaping(t *testing.T) {
 	c := Incomplete(`<script>alert(1)</script>`, Environment{}, "")
 	c.Complete, c.Reason = true, ""
-	c.Rows[0].Verdict = Pass
+	for i := range c.Rows {
+		if c.Rows[i].Check.Required() {
+			c.Rows[i].Verdict = Pass
+		}
+	}
 	c.settle()
 	page := render(t, c)
 	if !strings.Contains(page, `<div class="headline certified">CERTIFIED</div>`) {
@@ -92,6 +96,33 @@ func TestHTMLCertifiedAndEscaping(t *testing.T) {
 	}
 	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("StorageClass name not escaped")
+	}
+	if strings.Contains(page, "Not certified because") {
+		t.Error("a certified page explains why it is not certified")
+	}
+}
+
+func TestHTMLBlocking(t *testing.T) {
+	page := render(t, sample())
+	i := strings.Index(page, "<p>Not certified because:</p>")
+	if i < 0 {
+		t.Fatal("page does not say why it is not certified")
+	}
+	list := page[i : strings.Index(page[i:], "</ul>")+i]
+	for _, want := range []string{
+		"<li>Data survives node drain: failed: MySQL keeps its data when its node is drained: lost 3 acknowledged writes (at steps_test.go:139)</li>",
+		"<li>Data survives node loss with reschedule to another node: not applicable: volume is node-bound to kind-worker (a required check must pass)</li>",
+	} {
+		if !strings.Contains(list, want) {
+			t.Errorf("blocking list lacks %q:\n%s", want, list)
+		}
+	}
+	for _, r := range sample().Rows {
+		block := page[strings.Index(page, `<tr id="check-`+string(r.Check)+`">`):]
+		block = block[:strings.Index(block, "</tr>")]
+		if strings.Contains(block, `<span class="required">required</span>`) != r.Check.Required() {
+			t.Errorf("row %s: required mark wrong:\n%s", r.Check, block)
+		}
 	}
 }
 

@@ -119,6 +119,19 @@ func TestValidateRejects(t *testing.T) {
 		{"certified despite a failure", func(d map[string]any) { d["certified"] = true }, "/certified: is true"},
 		{"headline disagrees", func(d map[string]any) { d["verdict"] = "CERTIFIED" }, `/verdict: is "CERTIFIED"`},
 		{"incomplete without reason", func(d map[string]any) { d["complete"] = false; d["verdict"] = "INCOMPLETE" }, "/reason: an incomplete certificate must say why"},
+		{"certified with a required row not applicable", func(d map[string]any) {
+			for _, r := range d["rows"].([]any) {
+				if r := r.(map[string]any); r["verdict"] == "fail" {
+					r["verdict"] = "pass"
+				}
+			}
+			d["certified"], d["verdict"], d["blocking"] = true, "CERTIFIED", nil
+			delete(d, "blocking")
+		}, "/certified: is true but complete and the row verdicts (required checks: provisioning,"},
+		{"not certified without blocking", func(d map[string]any) { delete(d, "blocking") }, "/blocking: a complete certificate that is not certified must say why"},
+		{"incomplete with blocking", func(d map[string]any) {
+			d["complete"], d["verdict"], d["reason"] = false, "INCOMPLETE", "interrupted"
+		}, "/blocking: must be absent"},
 		{"duplicate row", func(d map[string]any) { d["rows"] = append(d["rows"].([]any), firstRow(d)) }, `/rows/11/check: "provisioning" appears in more than one row`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

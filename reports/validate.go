@@ -27,7 +27,8 @@ func (e *ValidationError) Error() string {
 // schema uses: type, const, enum, required, properties, additionalProperties, items, minLength,
 // minimum, local $ref) and against the rules the schema cannot express: a check appears in at
 // most one row; an incomplete certificate has a reason; certified and verdict agree with
-// complete and the rows. It returns a *ValidationError listing the problems, or an error when the
+// complete and the rows (every row of RequiredChecks must pass); blocking is non-empty exactly
+// when a complete certificate is not certified. It returns a *ValidationError listing the problems, or an error when the
 // document is not JSON or the embedded schema cannot be read.
 func Validate(data []byte) error {
 	var schema map[string]any
@@ -68,25 +69,29 @@ func decodeNumbers(data []byte) (any, error) {
 	return doc, nil
 }
 
-// rules checks what the schema cannot: unique checks, a reason when incomplete, and a headline
-// that agrees with the rows.
+// rules checks what the schema cannot: unique checks, a reason when incomplete, a headline that
+// agrees with the rows (RequiredChecks included) and blocking lines exactly when a complete
+// certificate is not certified.
 func rules(c Certificate) []string {
 	var p []string
 	seen := map[Check]bool{}
-	pass, bad := false, false
 	for i, r := range c.Rows {
 		if seen[r.Check] {
 			p = append(p, fmt.Sprintf("/rows/%d/check: %q appears in more than one row", i, r.Check))
 		}
 		seen[r.Check] = true
-		pass = pass || r.Verdict == Pass
-		bad = bad || r.Verdict == Fail || r.Verdict == Error
 	}
 	if !c.Complete && c.Reason == "" {
 		p = append(p, "/reason: an incomplete certificate must say why")
 	}
-	if want := c.Complete && pass && !bad; c.Certified != want {
-		p = append(p, fmt.Sprintf("/certified: is %t but complete and the row verdicts make it %t", c.Certified, want))
+	if want := c.Complete && len(blocking(c.Rows)) == 0; c.Certified != want {
+		p = append(p, fmt.Sprintf("/certified: is %t but complete and the row verdicts (required checks: %s) make it %t", c.Certified, checkList(RequiredChecks), want))
+	}
+	switch {
+	case c.Complete && !c.Certified && len(c.Blocking) == 0:
+		p = append(p, "/blocking: a complete certificate that is not certified must say why")
+	case (c.Certified || !c.Complete) && len(c.Blocking) > 0:
+		p = append(p, "/blocking: must be absent when the certificate is certified or incomplete")
 	}
 	want := SummaryNotCertified
 	if !c.Complete {
@@ -98,6 +103,15 @@ func rules(c Certificate) []string {
 		p = append(p, fmt.Sprintf("/verdict: is %q but complete and certified make it %q", c.Verdict, want))
 	}
 	return p
+}
+
+// checkList joins check ids with ", ".
+func checkList(ids []Check) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
 }
 
 // validator walks a document along a schema, collecting problems.

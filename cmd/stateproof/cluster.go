@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,25 +27,15 @@ kubeconfig. A healthy existing cluster of that name is reused; an unhealthy one 
 On hosts whose root lacks CAP_SYS_RESOURCE (containers cannot be --privileged there) a docker
 shim is put in front of kind; elsewhere nothing changes.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := images.ReadSetFile(imagesFile)
-			if err != nil {
-				return err
-			}
-			cacheDir, err := defaultCacheDirOrEnv()
-			if err != nil {
-				return err
-			}
-			return cluster.Up(cmd.Context(), cluster.Options{
-				Name: name, ConfigPath: config, NodeImage: set.Node,
-				KubernetesVersion: set.Node[strings.LastIndex(set.Node, ":")+1:],
-				Kubeconfig:        kubeconfig, AgentImage: set.Agent, Wait: wait,
-				ShimDir: filepath.Join(cacheDir, "shim"), Out: cmd.OutOrStdout(),
+			return createKindCluster(cmd.Context(), cmd.OutOrStdout(), kindCluster{
+				name: name, config: config, kubeconfig: kubeconfig, imagesFile: imagesFile, wait: wait,
 			})
 		},
 	}
-	create.Flags().StringVar(&config, "config", "kind-config.yaml", "kind Cluster config file")
-	create.Flags().StringVar(&imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build'")
-	create.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for every node Ready and CoreDNS available")
+	def := defaultKindCluster(envOr("IMAGES_FILE", defaultImagesFile))
+	create.Flags().StringVar(&config, "config", def.config, "kind Cluster config file")
+	create.Flags().StringVar(&imagesFile, "images-file", def.imagesFile, "image references written by 'images build'")
+	create.Flags().DurationVar(&wait, "wait", def.wait, "how long to wait for every node Ready and CoreDNS available")
 	del := &cobra.Command{
 		Use:   "delete",
 		Short: "Delete the kind cluster (no error if it does not exist)",
@@ -56,11 +48,45 @@ shim is put in front of kind; elsewhere nothing changes.`,
 		},
 	}
 	for _, c := range []*cobra.Command{create, del} {
-		c.Flags().StringVar(&name, "name", envOr("KIND_CLUSTER", "stateproof"), "kind cluster name (env KIND_CLUSTER)")
-		c.Flags().StringVar(&kubeconfig, "kubeconfig", envOr("KUBECONFIG_OUT", "_build/kubeconfig"), "kubeconfig file to write (env KUBECONFIG_OUT)")
+		c.Flags().StringVar(&name, "name", def.name, "kind cluster name (env KIND_CLUSTER)")
+		c.Flags().StringVar(&kubeconfig, "kubeconfig", def.kubeconfig, "kubeconfig file to write (env KUBECONFIG_OUT)")
 	}
 	cmd.AddCommand(create, del)
 	return cmd
+}
+
+// kindCluster holds the settings of `stateproof cluster create`.
+type kindCluster struct {
+	name, config, kubeconfig, imagesFile string
+	wait                                 time.Duration
+}
+
+// defaultKindCluster is `stateproof cluster create` with its default flags (and their
+// environment variables), reading the image references from imagesFile.
+func defaultKindCluster(imagesFile string) kindCluster {
+	return kindCluster{
+		name: envOr("KIND_CLUSTER", "stateproof"), config: "kind-config.yaml",
+		kubeconfig: envOr("KUBECONFIG_OUT", "_build/kubeconfig"), imagesFile: imagesFile, wait: 5 * time.Minute,
+	}
+}
+
+// createKindCluster creates or reuses the project's kind cluster as `stateproof cluster create`
+// does, writing progress to out and the kubeconfig to k.kubeconfig.
+func createKindCluster(ctx context.Context, out io.Writer, k kindCluster) error {
+	set, err := images.ReadSetFile(k.imagesFile)
+	if err != nil {
+		return err
+	}
+	cacheDir, err := defaultCacheDirOrEnv()
+	if err != nil {
+		return err
+	}
+	return cluster.Up(ctx, cluster.Options{
+		Name: k.name, ConfigPath: k.config, NodeImage: set.Node,
+		KubernetesVersion: set.Node[strings.LastIndex(set.Node, ":")+1:],
+		Kubeconfig:        k.kubeconfig, AgentImage: set.Agent, Wait: k.wait,
+		ShimDir: filepath.Join(cacheDir, "shim"), Out: out,
+	})
 }
 
 func defaultCacheDirOrEnv() (string, error) {

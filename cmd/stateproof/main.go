@@ -1,7 +1,10 @@
 // Command stateproof is the CLI of the stateproof harness: it builds the images a run needs,
-// brings the kind cluster up and down, and runs the in-cluster traffic agent.
+// brings the kind cluster up and down, certifies a StorageClass and runs the in-cluster traffic
+// agent.
 //
-// Exit codes: 0 success, 1 a command failed, 2 bad usage (unknown flag or value).
+// Exit codes: 0 success, 1 a command failed, 2 bad usage or input (unknown flag or value; for
+// certify also an unknown StorageClass, an unreachable cluster or missing permissions). certify
+// adds: 0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE (no verdict could be reached).
 package main
 
 import (
@@ -27,11 +30,21 @@ func main() {
 		return
 	}
 	fmt.Fprintln(os.Stderr, "stateproof:", err)
+	os.Exit(exitCode(err))
+}
+
+// exitCode maps a command's error to the process exit code: an exitError's code, 2 for a
+// usageError, else 1.
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		os.Exit(2)
+		return 2
 	}
-	os.Exit(1)
+	return 1
 }
 
 func newRootCommand() *cobra.Command {
@@ -40,7 +53,8 @@ func newRootCommand() *cobra.Command {
 		Short: "Chaos and conformance harness for stateful applications on Kubernetes",
 		Long: `stateproof deploys reference workloads (MySQL, Redis, WordPress + MySQL) into a kind
 cluster, injects faults (pod deletion, node failure, node drain) and checks that acknowledged
-data survives and StatefulSet identities stay stable.
+data survives and StatefulSet identities stay stable. stateproof certify files the verdict on a
+StorageClass as a certificate.
 
 Without a registry every image is built here from Debian packages and Go modules
 (stateproof images build); with one, the official images are used.`,
@@ -48,7 +62,7 @@ Without a registry every image is built here from Debian packages and Go modules
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImagesCommand(), newClusterCommand(), newAgentCommand())
+	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newAgentCommand())
 	return root
 }
 

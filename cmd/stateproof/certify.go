@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/stateproof/stateproof/fixtures/kube"
+)
+
+// The values --workloads and --faults accept: the suites' workload:<w> and fault:<f> labels.
+var (
+	certifyWorkloads = []string{"mysql", "redis", "wordpress"}
+	certifyFaults    = []string{"pod-delete", "pod-delete-force", "node-failure-stop", "node-failure-kill", "node-failure-pause", "node-drain"}
+)
+
+// defaultInterruptGrace is how long the suites may take, after an interrupt, to undo the fault in
+// progress (bring a node back, uncordon it), delete their namespaces and write their report.
+const defaultInterruptGrace = 10 * time.Minute
+
+// defaultSuiteBinaryPath is the suite binary `make suites` builds
+// (go test -c -tags e2e -o _build/suites.test ./suites).
+const defaultSuiteBinaryPath = "_build/suites.test"
+
+// certifyOptions are the validated flags of `stateproof certify`.
+type certifyOptions struct {
+	storageClass, kubeconfig, kubeContext string
+	workloads, faults                     []string
+	reportDir, suiteBinary, imagesFile    string
+	labelFilter                           string
+	timeout, readyTimeout                 time.Duration
+}
+
+// exitError is an error that ends the process with code (see the package doc of main).
+type exitError struct {
+	code int
+	err  error
+}
+
+// Error is the wrapped error's message.
+func (e exitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e exitError) Unwrap() error { return e.err }
+
+const certifyLong = `Certify one StorageClass: run the suites' certification specs against it and file the
+verdict as a certificate (format: docs/certificate.md).
+
+Steps:
+  1. Without --kubeconfig, create or reuse the project's kind cluster exactly as
+     'stateproof cluster create' does (env KIND_CLUSTER, KUBECONFIG_OUT; needs --images-file)
+     and use the kubeconfig it writes.
+  2. Preflight: the cluster answers, the StorageClass exists, and SelfSubjectAccessReviews
+     allow every verb the suites use (namespaces; pods and pods/exec, /proxy, /log, /eviction;
+     services, secrets, PVCs, ConfigMaps, StatefulSets, Deployments, PodDisruptionBudgets,
+     events; PVs, StorageClasses; nodes, which faults cordon and taint).
+  3. Run the precompiled suite binary (make suites) on the specs that decide a certificate row
+     (label check:<id>, negative controls excluded), restricted to --workloads and --faults;
+     specs without a workload or fault label always run. Its output is streamed here.
+  4. Write into --report-dir: junit.xml and report.json (Ginkgo), certificate.json,
+     certificate.html and artifacts/ (write histories, diagnostics of failed specs).
+  5. Always, also after an error or Ctrl-C: delete the namespaces the run created (label
+     stateproof.io/run=<run id>), and write an INCOMPLETE certificate when no verdict was
+     reached. On Ctrl-C the suites get one interrupt and up to 10 minutes to undo the
+     fault in progress and write their report before they are killed.
+
+CERTIFIED needs every required check (provisioning, data-pod-delete, data-node-restart,
+data-node-loss, data-drain, identity) to pass and no check to fail or error; the certificate's
+"blocking" lines say what stood in the way. A node-bound class such as kind's "standard" is
+NOT CERTIFIED: its volumes cannot follow a pod to another node, so node loss does not apply.
+
+Exit codes:
+  0  CERTIFIED
+  1  NOT CERTIFIED
+  2  bad usage or input: unknown flag or value, unknown StorageClass, unreachable cluster,
+     insufficient permissions, missing suite binary or images file (an INCOMPLETE
+     certificate is still written when the flags are valid)
+  3  INCOMPLETE: no verdict could be reached (interrupted, suite timeout, kind cluster or
+     suite set-up failed, no report)`
+
+func newCertifyCommand() *cobra.Command {
+	var o certifyOptions
+	var workloads, faults string
+	cmd := &cobra.Command{
+		Use:   "certify --storage-class NAME",
+		Short: "Run the suites against a StorageClass and write its certificate",
+		Long:  certifyLong,
+		Example: `  stateproof certify --storage-class standard
+  stateproof certify --storage-class gp3 --kubeconfig ~/.kube/config --context prod \
+      --workloads mysql --faults pod-delete,node-drain`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("certify takes no arguments, got %q: pass the class with --storage-class", args)}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(workloads, faults); err != nil {
+				return err
+			}
+			c := &certifier{
+				opts: o, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), runID: rand.String(10),
+				connect: kube.Connect, interruptGrace: defaultInterruptGrace, cleanupTimeout: 5 * time.Minute,
+			}
+			c.kindCluster = func(ctx context.Context) (string, error) {
+				k := defaultKindCluster(o.imagesFile)
+				return k.kubeconfig, createKindCluster(ctx, c.out, k)
+			}
+			return c.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.storageClass, "storage-class", "", "StorageClass to certify (required)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: create or reuse the project's kind cluster)")
+	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: the current one)")
+	f.StringVar(&workloads, "workloads", strings.Join(certifyWorkloads, ","), "comma-separated workloads to run: "+strings.Join(certifyWorkloads, ", "))
+	f.StringVar(&faults, "faults", strings.Join(certifyFaults, ","), "comma-separated faults to inject: "+strings.Join(certifyFaults, ", "))
+	f.StringVar(&o.reportDir, "report-dir", "", "where reports and the certificate go (default _artifacts/certify/<class>)")
+	f.DurationVar(&o.timeout, "timeout", 3*time.Hour, "the whole suite run's limit (--ginkgo.timeout); the run is INCOMPLETE past it")
+	f.DurationVar(&o.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
+	f.StringVar(&o.suiteBinary, "suite-binary", "", "suite binary built by 'make suites' (default suites.test next to this executable if present, else "+defaultSuiteBinaryPath+")")
+	f.StringVar(&o.imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build' (env IMAGES_FILE)")
+	f.StringVar(&o.labelFilter, "label-filter", "", "extra Ginkgo label filter, ANDed with the certification filter")
+	return cmd
+}
+
+// complete validates the flags and fills the defaults that depend on others. Errors are
+// usageErrors naming the bad value and the valid ones.
+func (o *certifyOptions) complete(workloads, faults string) error {
+	if o.storageClass == "" {
+		return usageError{errors.New("--storage-class is required: the StorageClass to certify (kubectl get storageclass lists them)")}
+	}
+	if errs := validation.IsDNS1123Subdomain(o.storageClass); len(errs) > 0 {
+		return usageError{fmt.Errorf("--storage-class %q is not a valid StorageClass name: %s", o.storageClass, strings.Join(errs, "; "))}
+	}
+	var err error
+	if o.workloads, err = parseList("--workloads", "workload", workloads, certifyWorkloads); err != nil {
+		return err
+	}
+	if o.faults, err = parseList("--faults", "fault", faults, certifyFaults); err != nil {
+		return err
+	}
+	if o.timeout <= 0 {
+		return usageError{fmt.Errorf("--timeout %s: must be positive, e.g. 3h", o.timeout)}
+	}
+	if o.readyTimeout <= 0 {
+		return usageError{fmt.Errorf("--ready-timeout %s: must be positive, e.g. 5m", o.readyTimeout)}
+	}
+	if o.labelFilter != "" {
+		if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
+			return usageError{fmt.Errorf("--label-filter %q is not a Ginkgo label filter: %v", o.labelFilter, err)}
+		}
+	}
+	if o.reportDir == "" {
+		o.reportDir = filepath.Join("_artifacts", "certify", o.storageClass)
+	}
+	if o.suiteBinary == "" {
+		exe, _ := os.Executable()
+		o.suiteBinary = defaultSuiteBinary(exe)
+	}
+	return nil
+}
+
+// parseList splits a comma-separated flag value, trimming blanks and dropping duplicates, and
+// checks every item against valid. Errors are usageErrors naming the flag, the bad item and
+// the valid values.
+func parseList(flag, what, value string, valid []string) ([]string, error) {
+	var out []string
+	for item := range strings.SplitSeq(value, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" || slices.Contains(out, item) {
+			continue
+		}
+		if !slices.Contains(valid, item) {
+			return nil, usageError{fmt.Errorf("%s: unknown %s %q; valid: %s", flag, what, item, strings.Join(valid, ", "))}
+		}
+		out = append(out, item)
+	}
+	if len(out) == 0 {
+		return nil, usageError{fmt.Errorf("%s is empty; give one or more of: %s", flag, strings.Join(valid, ", "))}
+	}
+	return out, nil
+}
+
+// defaultSuiteBinary is suites.test next to the executable exe when that file exists (a
+// release ships both side by side), else defaultSuiteBinaryPath.
+func defaultSuiteBinary(exe string) string {
+	if exe != "" {
+		p := filepath.Join(filepath.Dir(exe), "suites.test")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return defaultSuiteBinaryPath
+}

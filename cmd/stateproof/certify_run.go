@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/preflight"
+	"github.com/stateproof/stateproof/reports"
+)
+
+// Exit codes of certify (see certifyLong).
+const (
+	exitNotCertified = 1
+	exitBadInput     = 2
+	exitIncomplete   = 3
+)
+
+// certifier runs one certification. The cluster-facing steps are fields so that tests replace
+// them (a fake clientset behind connect, no kind cluster).
+type certifier struct {
+	opts        certifyOptions
+	out, errOut io.Writer
+	// kindCluster creates or reuses the project's kind cluster and returns its kubeconfig path;
+	// used when opts.kubeconfig is empty.
+	kindCluster func(ctx context.Context) (string, error)
+	// connect returns a client of the cluster, checking that it answers (kube.Connect).
+	connect func(ctx context.Context, kubeconfig, kubeContext string) (*kube.Client, error)
+	// runID labels the run's namespaces (kube.RunLabel) for the clean-up.
+	runID string
+	// interruptGrace is how long the suites may clean up after an interrupt before being killed.
+	interruptGrace time.Duration
+	// cleanupTimeout bounds the deletion of the run's namespaces.
+	cleanupTimeout time.Duration
+}
+
+// run certifies opts.storageClass. Whatever happens, once the report directory exists it holds
+// a certificate (INCOMPLETE when no verdict was reached) and the run's namespaces are deleted.
+// The error is an exitError carrying the exit code; nil means CERTIFIED.
+func (c *certifier) run(ctx context.Context) (err error) {
+	o := c.opts
+	dir, err := filepath.Abs(o.reportDir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return exitError{exitIncomplete, fmt.Errorf("report dir %s: %w", o.reportDir, err)}
+	}
+	env := reports.Environment{StateproofVersion: stateproofVersion(), Context: o.kubeContext}
+	var client *kube.Client
+	written := false
+	defer func() {
+		if client != nil {
+			c.cleanup(ctx, client)
+		}
+		if !written {
+			err = c.fileIncomplete(ctx, dir, env, err)
+		}
+	}()
+	if err := c.prerequisites(); err != nil {
+		return err
+	}
+	kubeconfig := o.kubeconfig
+	if kubeconfig == "" {
+		c.logf("no --kubeconfig: using the project's kind cluster (as 'stateproof cluster create')")
+		if kubeconfig, err = c.kindCluster(ctx); err != nil {
+			return exitError{exitIncomplete, fmt.Errorf("kind cluster: %w", err)}
+		}
+	}
+	if kubeconfig, err = filepath.Abs(kubeconfig); err != nil {
+		return exitError{exitBadInput, err}
+	}
+	if name, cluster, err := preflight.KubeconfigNames(kubeconfig, o.kubeContext); err == nil {
+		env.Context, env.Cluster = name, cluster
+	} // else Connect says what is wrong with the kubeconfig
+	c.logf("connecting to context %q of %s", env.Context, kubeconfig)
+	if client, err = c.connect(ctx, kubeconfig, o.kubeContext); err != nil {
+		return exitError{exitBadInput, err}
+	}
+	if env, err = c.preflight(ctx, client, env); err != nil {
+		return err
+	}
+	reps, err := c.suites(ctx, dir, kubeconfig)
+	if err != nil {
+		return err
+	}
+	cert := reports.FromGinkgo(o.storageClass, reps, env)
+	written = true
+	if err := writeCertificate(dir, cert); err != nil {
+		return exitError{exitIncomplete, err}
+	}
+	return c.verdict(dir, cert)
+}
+
+// prerequisites checks the local files the run needs before any cluster work.
+func (c *certifier) prerequisites() error {
+	if st, err := os.Stat(c.opts.suiteBinary); err != nil || st.IsDir() {
+		return exitError{exitBadInput, fmt.Errorf("suite binary %s not found: build it with 'make suites' "+
+			"(go test -c -tags e2e -o %s ./suites) or pass --suite-binary", c.opts.suiteBinary, defaultSuiteBinaryPath)}
+	}
+	if _, err := os.Stat(c.opts.imagesFile); err != nil {
+		return exitError{exitBadInput, fmt.Errorf("images file %s not found: run 'stateproof images build' (make images) or pass --images-file", c.opts.imagesFile)}
+	}
+	return nil
+}
+
+// preflight checks the StorageClass and the permissions and fingerprints the cluster. Unknown
+// classes and denied permissions are bad input; other API errors make the run incomplete.
+func (c *certifier) preflight(ctx context.Context, client *kube.Client, env reports.Environment) (reports.Environment, error) {
+	cs := client.Clientset
+	sc, err := preflight.StorageClass(ctx, cs, c.opts.storageClass)
+	if err != nil {
+		return env, exitError{codeFor(err, new(*preflight.UnknownStorageClassError)), err}
+	}
+	ctxName, cluster := env.Context, env.Cluster
+	env = preflight.Class(sc)
+	env.StateproofVersion, env.Context, env.Cluster = stateproofVersion(), ctxName, cluster
+	c.logf("checking permissions (%d SelfSubjectAccessReviews)", len(preflight.Needed()))
+	if err := preflight.Permissions(ctx, cs, ""); err != nil {
+		return env, exitError{codeFor(err, new(*preflight.PermissionError)), err}
+	}
+	full, err := preflight.Fingerprint(ctx, cs, sc, env.StateproofVersion)
+	full.Context, full.Cluster = ctxName, cluster
+	if err != nil {
+		return full, exitError{exitIncomplete, fmt.Errorf("fingerprint: %w", err)}
+	}
+	c.logf("Kubernetes %s, %d nodes; StorageClass %s: provisioner %s, %s, reclaim %s, expansion %t",
+		full.KubernetesVersion, full.Nodes, sc.Name, full.Provisioner, full.VolumeBindingMode, full.ReclaimPolicy, full.AllowVolumeExpansion)
+	return full, nil
+}
+
+// codeFor is exitBadInput when err is of the type target points to, else exitIncomplete.
+func codeFor(err error, target any) int {
+	if errors.As(err, target) {
+		return exitBadInput
+	}
+	return exitIncomplete
+}
+
+// suites runs the suite binary into dir and returns its Ginkgo report. A missing or unreadable
+// report makes the run incomplete.
+func (c *certifier) suites(ctx context.Context, dir, kubeconfig string) ([]types.Report, error) {
+	report := filepath.Join(dir, ginkgoJSONReport)
+	for _, stale := range []string{report, filepath.Join(dir, ginkgoJUnit)} {
+		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, exitError{exitIncomplete, fmt.Errorf("remove the previous run's %s: %w", stale, err)}
+		}
+	}
+	images, err := filepath.Abs(c.opts.imagesFile)
+	if err != nil {
+		return nil, exitError{exitBadInput, err}
+	}
+	args := suiteArgs(c.opts, dir, kubeconfig, images, c.runID)
+	c.logf("run %s: %s", c.runID, shellQuote(append([]string{c.opts.suiteBinary}, args...)))
+	code, err := runSuites(ctx, c.opts.suiteBinary, args, c.out, c.errOut, c.interruptGrace)
+	if err != nil {
+		return nil, exitError{exitIncomplete, err}
+	}
+	c.logf("suite binary exited with code %d", code)
+	reps, err := readGinkgoReport(report)
+	if err != nil {
+		return nil, exitError{exitIncomplete, fmt.Errorf("the suite binary (exit code %d) left no usable report: %w", code, err)}
+	}
+	return reps, nil
+}
+
+// cleanup deletes the namespaces labelled with the run id, even after ctx is done, and logs
+// what it deleted; failures are logged, not returned.
+func (c *certifier) cleanup(ctx context.Context, client *kube.Client) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cleanupTimeout)
+	defer cancel()
+	sel := kube.RunLabel + "=" + c.runID
+	list, err := client.Clientset.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		fmt.Fprintf(c.errOut, "[certify] warning: cannot list the namespaces of this run (%s) to delete them: %v\n", sel, err)
+		return
+	}
+	if len(list.Items) == 0 {
+		c.logf("clean-up: no namespace of run %s left", c.runID)
+		return
+	}
+	errs := make([]error, len(list.Items))
+	var wg sync.WaitGroup
+	for i, ns := range list.Items {
+		wg.Go(func() { errs[i] = client.DeleteNamespace(ctx, ns.Name, c.cleanupTimeout) })
+	}
+	wg.Wait()
+	for i, ns := range list.Items {
+		if errs[i] != nil {
+			fmt.Fprintf(c.errOut, "[certify] warning: namespace %s of run %s: %v\n", ns.Name, c.runID, errs[i])
+		} else {
+			c.logf("clean-up: deleted namespace %s", ns.Name)
+		}
+	}
+}
+
+// fileIncomplete writes the INCOMPLETE certificate for the error err that stopped the run and
+// returns err as an exitError (exitIncomplete unless it already carries a code).
+func (c *certifier) fileIncomplete(ctx context.Context, dir string, env reports.Environment, err error) error {
+	if err == nil {
+		err = errors.New("the run stopped without a verdict")
+	}
+	code := exitIncomplete
+	var ee exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	cert := reports.Incomplete(c.opts.storageClass, env, err.Error())
+	if werr := writeCertificate(dir, cert); werr != nil {
+		return exitError{code, errors.Join(err, werr)}
+	}
+	c.logf("StorageClass %s: %s (%s)", cert.StorageClass, cert.Verdict, cert.Reason)
+	c.logf("certificate: %s, %s", filepath.Join(dir, certificateJSON), filepath.Join(dir, certificateHTML))
+	return exitError{code, err}
+}
+
+// writeCertificate writes certificate.json and certificate.html into dir.
+func writeCertificate(dir string, cert reports.Certificate) error {
+	return errors.Join(reports.WriteJSON(filepath.Join(dir, certificateJSON), cert),
+		reports.WriteHTML(filepath.Join(dir, certificateHTML), cert))
+}
+
+// verdict prints the verdict, its reasons and the paths, and returns nil when certified, else
+// the exitError of the verdict.
+func (c *certifier) verdict(dir string, cert reports.Certificate) error {
+	c.logf("StorageClass %s: %s", cert.StorageClass, cert.Verdict)
+	if cert.Reason != "" {
+		c.logf("  %s", cert.Reason)
+	}
+	for _, b := range cert.Blocking {
+		c.logf("  %s", b)
+	}
+	c.logf("certificate: %s, %s; Ginkgo reports: %s, %s", filepath.Join(dir, certificateJSON), filepath.Join(dir, certificateHTML),
+		filepath.Join(dir, ginkgoJSONReport), filepath.Join(dir, ginkgoJUnit))
+	switch {
+	case cert.Certified:
+		return nil
+	case cert.Complete:
+		return exitError{exitNotCertified, fmt.Errorf("StorageClass %q is NOT CERTIFIED: %d blocking row(s), see %s",
+			cert.StorageClass, len(cert.Blocking), filepath.Join(dir, certificateHTML))}
+	default:
+		return exitError{exitIncomplete, fmt.Errorf("the certificate of StorageClass %q is INCOMPLETE: %s", cert.StorageClass, cert.Reason)}
+	}
+}
+
+// shellQuote joins args into a command line a POSIX shell reads back as args.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool { return !safeShellRune(r) }) {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// safeShellRune reports whether r needs no quoting in a shell word.
+func safeShellRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)
+}
+
+// logf prints a "[certify] " progress line.
+func (c *certifier) logf(format string, args ...any) {
+	fmt.Fprintf(c.out, "[certify] "+format+"\n", args...)
+}
+
+// stateproofVersion is the main module's version from the build info, "devel" when unknown.
+func stateproofVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
