@@ -11,6 +11,10 @@
 #   REQUIRE_APPLICABLE  1 fails (instead of skipping) specs whose fault does not apply to the class
 #   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   ARTIFACTS     where reports land (default _artifacts)
+#   CERTIFY_WORKLOADS, CERTIFY_FAULTS  what `make certify` runs (default: every workload and fault)
+#   CERTIFY_KUBECONFIG  cluster `make certify` certifies on (default: the project's kind cluster)
+#   KIND_CERTIFY_WORKLOADS  workloads of `make certify-kind` (default mysql)
+#   SELF_TEST_CLASS  the deliberately bad class test-e2e must see fail (default volatile; empty skips)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -28,17 +32,31 @@ REQUIRE_APPLICABLE ?=
 STORAGE_CLASS ?= standard
 MOVABLE_STORAGE_CLASS ?= shared
 READY_TIMEOUT ?= 5m
+CERTIFY_WORKLOADS ?= mysql,redis,wordpress
+CERTIFY_FAULTS ?=
+CERTIFY_KUBECONFIG ?=
+KIND_CERTIFY_WORKLOADS ?= mysql
+SELF_TEST_CLASS ?= volatile
 export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
 BIN := _build/stateproof
+SUITES := _build/suites.test
+# The harness's self-test: certifying the bad class must fail the node-restart check (its
+# volumes are on a tmpfs inside the node, lost when the node stops).
+SELF_TEST = $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class $(SELF_TEST_CLASS) \
+  --workloads mysql --faults node-failure-stop --ready-timeout $(READY_TIMEOUT) \
+  --report-dir $(ARTIFACTS)/certify/$(SELF_TEST_CLASS) --expect-failed data-node-restart
 
-.PHONY: help build docker images cluster-up cluster-down test test-e2e e2e clean
+.PHONY: help build suites docker images cluster-up cluster-down test test-e2e e2e certify certify-kind clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the static stateproof CLI into _build/
 	@CGO_ENABLED=0 go build -trimpath -o $(BIN) ./cmd/stateproof
+
+suites: ## Precompile the e2e suites into _build/suites.test (what stateproof certify runs)
+	@go test -c -tags e2e -o $(SUITES) ./suites
 
 docker: ## Install (apt) and start Docker when it does not answer; no-op where it runs
 	@bash fixtures/engine/docker.sh
@@ -57,12 +75,16 @@ test: ## Unit tests (no cluster, no Docker)
 	go vet -tags e2e ./suites/...
 	go test ./...
 
-test-e2e: cluster-up ## End-to-end suites on a real kind cluster (then deletes it unless KEEP_CLUSTER=1)
+test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster, the bad-class self-test (then deletes the cluster unless KEEP_CLUSTER=1)
 	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; \
 	if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
 	  echo "== specs that move a pod to another node, on StorageClass $(MOVABLE_STORAGE_CLASS) =="; \
 	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) REQUIRE_APPLICABLE=1 \
 	    LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )recovery:out-of-service' || rc=$$?; \
+	fi; \
+	if [ -n "$(SELF_TEST_CLASS)" ] && [ -z "$(LABEL_FILTER)$(FOCUS)" ]; then \
+	  echo "== self-test: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail =="; \
+	  $(SELF_TEST) || rc=$$?; \
 	fi; \
 	if [ "$(KEEP_CLUSTER)" != 1 ]; then $(BIN) cluster delete; fi; exit $$rc
 
@@ -73,6 +95,24 @@ e2e: ## Run the suites against the current cluster (no set-up, no tear-down)
 	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
 	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) \
 	  --storage-class=$(STORAGE_CLASS) --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable)
+
+certify: images suites ## Certify STORAGE_CLASS (kind cluster, or CERTIFY_KUBECONFIG's): certificate in $(ARTIFACTS)/certify/<class>
+	@$(BIN) certify --storage-class $(STORAGE_CLASS) $(if $(CERTIFY_KUBECONFIG),--kubeconfig $(CERTIFY_KUBECONFIG)) \
+	  --workloads $(CERTIFY_WORKLOADS) $(if $(CERTIFY_FAULTS),--faults $(CERTIFY_FAULTS)) --ready-timeout $(READY_TIMEOUT) \
+	  --report-dir $(ARTIFACTS)/certify/$(STORAGE_CLASS)
+
+certify-kind: cluster-up suites ## Certify the kind classes: standard (not certified: node-bound), shared (certified), the bad class (must fail)
+	@rc=0; \
+	echo "== certify standard: node-local volumes, expected NOT CERTIFIED (node loss not applicable)"; \
+	$(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class standard --workloads $(KIND_CERTIFY_WORKLOADS) \
+	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/standard; s=$$?; \
+	if [ $$s -ne 1 ]; then echo "certify-kind: standard exited $$s, want 1 (NOT CERTIFIED)"; rc=1; fi; \
+	echo "== certify shared: volumes reachable from every node, expected CERTIFIED"; \
+	$(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class shared --workloads $(KIND_CERTIFY_WORKLOADS) \
+	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/shared || rc=$$?; \
+	echo "== certify $(SELF_TEST_CLASS): volumes on a tmpfs in the node, expected FAILED"; \
+	$(SELF_TEST) || rc=$$?; \
+	echo "certificates: $(ARTIFACTS)/certify/{standard,shared,$(SELF_TEST_CLASS)}/certificate.html"; exit $$rc
 
 clean: ## Remove _build and _artifacts (images and the Go cache stay)
 	rm -rf _build $(ARTIFACTS)

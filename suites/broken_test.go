@@ -22,7 +22,6 @@ var _ = Describe("Data-survival checker", Label("negative"), func() {
 			writesFlowing(ctx, a)
 			inj := injectAndRecover(ctx, f, target)
 			r := measureData(ctx, w, a, inj)
-			AddReportEntry("judging", inj.Fault)
 			Expect(r.preconditions).To(Succeed())
 			Expect(r.verdict.Err()).To(HaveOccurred(), "%s: the checker saw no loss", w.title)
 			Expect(r.verdict.Lost).To(BeNumerically(">", 0))

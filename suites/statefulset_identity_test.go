@@ -28,7 +28,7 @@ import (
 // was swapped between ordinals.
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	const replicas = 3
-	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Serial, Label("disruptive"),
+	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Serial, Label("disruptive", "check:identity"),
 		func(ctx SpecContext, newFault func() faults.Fault) {
 			ns := namespace(ctx, "statefulset")
 			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: replicas, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
@@ -38,6 +38,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			before := webIdentities(ctx, ns, replicas)
 
 			injectAndRecover(ctx, f, target)
+			AddReportEntry("judging", f.Name())
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
 			after := webIdentities(ctx, ns, replicas)
 			AddReportEntry("identities before", before)

@@ -25,13 +25,14 @@ import (
 // of the same ordinal when the StatefulSet scales back up: each fixture pod refuses to become
 // Ready on a volume another ordinal wrote, so Ready proves the data stayed with its identity.
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
-	DescribeTable("applies persistentVolumeClaimRetentionPolicy",
+	DescribeTable("applies persistentVolumeClaimRetentionPolicy", Label("check:pvc-retention"),
 		func(ctx SpecContext, policy appsv1.PersistentVolumeClaimRetentionPolicyType) {
 			retain := policy == appsv1.RetainPersistentVolumeClaimRetentionPolicyType
 			ns := namespace(ctx, "statefulset")
 			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement,
 				WhenScaled: policy, WhenDeleted: policy})
 			pods := watchPods(ctx, ns, statefulset.Selector)
+			AddReportEntry("judging", "persistentVolumeClaimRetentionPolicy "+string(policy))
 			pvBefore := map[int]string{}
 			for k := range 3 {
 				pvBefore[k] = claimedPV(ctx, ns, statefulset.ClaimName(k))

@@ -135,8 +135,11 @@ type dataResult struct {
 // measureData waits for writes to be acknowledged again after recovery, stops the writer, reads
 // everything back and judges w's unique writes against the read-back: lost, duplicated, phantom,
 // RTO (from inj.Start) and RPO. Everything measured goes into the report; nothing is asserted
-// but that the writer answered.
+// but that the writer answered and writes were acknowledged again.
 func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) dataResult {
+	// The fault happened and was recovered: from here on a failure is the workload's or the
+	// storage's (a volume that lost its data may keep the workload from ever answering again).
+	AddReportEntry("judging", inj.Fault)
 	By("waiting for writes to be acknowledged again after recovery")
 	st, err := a.Status(ctx)
 	Expect(err).NotTo(HaveOccurred())
@@ -185,7 +188,6 @@ func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.In
 // within it), no duplicate or phantom, and w's own verdicts.
 func dataKept(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) {
 	r := measureData(ctx, w, a, inj)
-	AddReportEntry("judging", inj.Fault)
 	Expect(r.preconditions).To(Succeed())
 	Expect(r.rtoErr).NotTo(HaveOccurred())
 	Expect(r.verdict.Err()).NotTo(HaveOccurred())

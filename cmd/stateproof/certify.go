@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/reports"
 )
 
 // The values --workloads and --faults accept: the suites' workload:<w> and fault:<f> labels.
@@ -39,6 +40,9 @@ type certifyOptions struct {
 	reportDir, suiteBinary, imagesFile    string
 	labelFilter                           string
 	timeout, readyTimeout                 time.Duration
+	// expectFailed, for the harness's self-test on a deliberately bad class: the checks that
+	// must fail (see certifier.verdict).
+	expectFailed []reports.Check
 }
 
 // exitError is an error that ends the process with code (see the package doc of main).
@@ -86,11 +90,14 @@ Exit codes:
      insufficient permissions, missing suite binary or images file (an INCOMPLETE
      certificate is still written when the flags are valid)
   3  INCOMPLETE: no verdict could be reached (interrupted, suite timeout, kind cluster or
-     suite set-up failed, no report)`
+     suite set-up failed, no report)
+With --expect-failed (the harness's self-test on a class built to lose data) the codes
+change: 0 when the certificate is complete, NOT CERTIFIED and every listed check failed;
+1 otherwise (the harness missed the loss).`
 
 func newCertifyCommand() *cobra.Command {
 	var o certifyOptions
-	var workloads, faults string
+	var workloads, faults, expectFailed string
 	cmd := &cobra.Command{
 		Use:   "certify --storage-class NAME",
 		Short: "Run the suites against a StorageClass and write its certificate",
@@ -105,7 +112,7 @@ func newCertifyCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.complete(workloads, faults); err != nil {
+			if err := o.complete(workloads, faults, expectFailed); err != nil {
 				return err
 			}
 			c := &certifier{
@@ -131,12 +138,13 @@ func newCertifyCommand() *cobra.Command {
 	f.StringVar(&o.suiteBinary, "suite-binary", "", "suite binary built by 'make suites' (default suites.test next to this executable if present, else "+defaultSuiteBinaryPath+")")
 	f.StringVar(&o.imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build' (env IMAGES_FILE)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "extra Ginkgo label filter, ANDed with the certification filter")
+	f.StringVar(&expectFailed, "expect-failed", "", "self-test: comma-separated checks that must fail (e.g. data-node-restart on a class built to lose data); succeed only if they did")
 	return cmd
 }
 
 // complete validates the flags and fills the defaults that depend on others. Errors are
 // usageErrors naming the bad value and the valid ones.
-func (o *certifyOptions) complete(workloads, faults string) error {
+func (o *certifyOptions) complete(workloads, faults, expectFailed string) error {
 	if o.storageClass == "" {
 		return usageError{errors.New("--storage-class is required: the StorageClass to certify (kubectl get storageclass lists them)")}
 	}
@@ -149,6 +157,19 @@ func (o *certifyOptions) complete(workloads, faults string) error {
 	}
 	if o.faults, err = parseList("--faults", "fault", faults, certifyFaults); err != nil {
 		return err
+	}
+	if expectFailed != "" {
+		var ids []string
+		for _, c := range reports.Checks {
+			ids = append(ids, string(c))
+		}
+		checks, err := parseList("--expect-failed", "check", expectFailed, ids)
+		if err != nil {
+			return err
+		}
+		for _, c := range checks {
+			o.expectFailed = append(o.expectFailed, reports.Check(c))
+		}
 	}
 	if o.timeout <= 0 {
 		return usageError{fmt.Errorf("--timeout %s: must be positive, e.g. 3h", o.timeout)}

@@ -246,6 +246,9 @@ func (c *certifier) verdict(dir string, cert reports.Certificate) error {
 	}
 	c.logf("certificate: %s, %s; Ginkgo reports: %s, %s", filepath.Join(dir, certificateJSON), filepath.Join(dir, certificateHTML),
 		filepath.Join(dir, ginkgoJSONReport), filepath.Join(dir, ginkgoJUnit))
+	if len(c.opts.expectFailed) > 0 {
+		return c.selfTest(cert)
+	}
 	switch {
 	case cert.Certified:
 		return nil
@@ -255,6 +258,31 @@ func (c *certifier) verdict(dir string, cert reports.Certificate) error {
 	default:
 		return exitError{exitIncomplete, fmt.Errorf("the certificate of StorageClass %q is INCOMPLETE: %s", cert.StorageClass, cert.Reason)}
 	}
+}
+
+// selfTest judges a certificate of a class built to lose data (--expect-failed): nil when it is
+// complete, not certified, and every expected check failed; else an exitNotCertified error
+// saying what the harness missed.
+func (c *certifier) selfTest(cert reports.Certificate) error {
+	verdicts := map[reports.Check]reports.Verdict{}
+	for _, r := range cert.Rows {
+		verdicts[r.Check] = r.Verdict
+	}
+	var missed []string
+	if !cert.Complete || cert.Certified {
+		missed = append(missed, fmt.Sprintf("the certificate is %s, want NOT CERTIFIED", cert.Verdict))
+	}
+	for _, check := range c.opts.expectFailed {
+		if v := verdicts[check]; v != reports.Fail {
+			missed = append(missed, fmt.Sprintf("check %s is %q, want %q", check, v, reports.Fail))
+		}
+	}
+	if len(missed) > 0 {
+		return exitError{exitNotCertified, fmt.Errorf("self-test on StorageClass %q: the harness did not catch the bad class: %s",
+			cert.StorageClass, strings.Join(missed, "; "))}
+	}
+	c.logf("self-test passed: StorageClass %s is NOT CERTIFIED and %v failed, as it must", cert.StorageClass, c.opts.expectFailed)
+	return nil
 }
 
 // shellQuote joins args into a command line a POSIX shell reads back as args.

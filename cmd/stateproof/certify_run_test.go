@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -280,5 +281,34 @@ func TestCertifyInterruptedReportIsIncomplete(t *testing.T) {
 	}
 	if cert := readCertificate(t, c); cert.Complete || cert.Verdict != reports.SummaryIncomplete {
 		t.Errorf("certificate %+v", cert)
+	}
+}
+
+func TestCertifySelfTestNeedsTheChecksFailed(t *testing.T) {
+	dir := t.TempDir()
+	c, out := testCertifier(t, dir, "standard", fakeCluster(nil), fakeBinary(t, dir, "report-standard.json", 1, false))
+	c.opts.expectFailed = []reports.Check{reports.CheckDataNodeLoss}
+	err := c.run(t.Context())
+	if exitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), `check data-node-loss is "not-applicable", want "fail"`) {
+		t.Fatalf("error %v (exit code %d): a not-applicable row must not pass the self-test\n%s", err, exitCode(err), out)
+	}
+}
+
+func TestSelfTest(t *testing.T) {
+	c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: []reports.Check{reports.CheckDataNodeRestart}}}
+	failed := reports.Certificate{StorageClass: "volatile", Complete: true, Verdict: reports.SummaryNotCertified,
+		Rows: []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: reports.Fail}, {Check: reports.CheckDataPodDelete, Verdict: reports.Pass}}}
+	if err := c.selfTest(failed); err != nil {
+		t.Errorf("the bad class failed data-node-restart, yet: %v", err)
+	}
+	passed := failed
+	passed.Rows = []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: reports.Pass}}
+	if err := c.selfTest(passed); exitCode(err) != 1 || !strings.Contains(err.Error(), `check data-node-restart is "pass", want "fail"`) {
+		t.Errorf("got %v, want the self-test to fail", err)
+	}
+	incomplete := failed
+	incomplete.Complete, incomplete.Verdict = false, reports.SummaryIncomplete
+	if err := c.selfTest(incomplete); exitCode(err) != 1 || !strings.Contains(err.Error(), "is INCOMPLETE, want NOT CERTIFIED") {
+		t.Errorf("got %v, want the self-test to fail on an incomplete certificate", err)
 	}
 }

@@ -61,7 +61,7 @@ func TestCertifyFlagErrors(t *testing.T) {
 
 func TestCertifyOptionsComplete(t *testing.T) {
 	o := certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1}
-	if err := o.complete(" redis, mysql ,redis,", "node-drain"); err != nil {
+	if err := o.complete(" redis, mysql ,redis,", "node-drain", ""); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(o.workloads, []string{"redis", "mysql"}) || !slices.Equal(o.faults, []string{"node-drain"}) {
@@ -71,7 +71,7 @@ func TestCertifyOptionsComplete(t *testing.T) {
 		t.Errorf("defaults: report dir %q, suite binary %q", o.reportDir, o.suiteBinary)
 	}
 	o = certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, reportDir: "out", suiteBinary: "bin/s.test"}
-	if err := o.complete("mysql", "pod-delete"); err != nil || o.reportDir != "out" || o.suiteBinary != "bin/s.test" {
+	if err := o.complete("mysql", "pod-delete", ""); err != nil || o.reportDir != "out" || o.suiteBinary != "bin/s.test" {
 		t.Errorf("explicit values replaced: %+v, %v", o, err)
 	}
 }

@@ -1,0 +1,137 @@
+//go:build e2e
+
+package suites
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stateproof/stateproof/fixtures/volume"
+)
+
+// bindLimit is how long a PVC may take to be Bound once its consumer pod exists: the
+// provisioning check's time limit.
+const bindLimit = 2 * time.Minute
+
+// The StorageClass itself, outside any workload: provisioning, access modes, reclaim policy and
+// volume expansion (https://kubernetes.io/docs/concepts/storage/persistent-volumes/,
+// https://kubernetes.io/docs/concepts/storage/storage-classes/).
+var _ = Describe("StorageClass", Label("conformance:storage"), func() {
+	It("binds a PVC for a consumer pod within the time limit", Label("check:provisioning"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+		ns := namespace(ctx, "storage")
+		c := claim(ns, "provisioned", corev1.ReadWriteOnce)
+		start := time.Now()
+		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
+		AddReportEntry("judging", "provisioning")
+		_, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry("bind seconds", time.Since(start).Seconds())
+		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
+		Expect(err).NotTo(HaveOccurred(), "the PVC is Bound but the pod that mounts it never became Ready")
+	})
+
+	It("offers ReadWriteOnce, and reports which other access modes it offers", Label("check:access-modes"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+		ns := namespace(ctx, "storage")
+		modes := []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteOncePod, corev1.ReadWriteMany, corev1.ReadOnlyMany}
+		for i, m := range modes {
+			Expect(volume.Create(ctx, env.client.Clientset, claim(ns, fmt.Sprintf("mode-%d", i), m))).To(Succeed())
+		}
+		AddReportEntry("judging", "access modes")
+		offered := map[corev1.PersistentVolumeAccessMode]string{}
+		for i, m := range modes {
+			_, err := volume.WaitBound(ctx, env.client.Clientset, ns, fmt.Sprintf("mode-%d", i), bindLimit)
+			offered[m] = "offered"
+			if err != nil {
+				offered[m] = "not offered: " + err.Error()
+			}
+		}
+		AddReportEntry("access modes", offered)
+		Expect(offered[corev1.ReadWriteOnce]).To(Equal("offered"), "the reference workloads need ReadWriteOnce")
+	})
+
+	It("applies its reclaimPolicy when the PVC is deleted", Label("check:reclaim-policy"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+		sc := storageClass(ctx)
+		policy := corev1.PersistentVolumeReclaimDelete
+		if sc.ReclaimPolicy != nil {
+			policy = *sc.ReclaimPolicy
+		}
+		if policy == corev1.PersistentVolumeReclaimRecycle {
+			Skip("not applicable: reclaimPolicy Recycle is deprecated and not checked")
+		}
+		ns := namespace(ctx, "storage")
+		c := claim(ns, "reclaimed", corev1.ReadWriteOnce)
+		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
+		pvc, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
+		Expect(err).NotTo(HaveOccurred())
+		pv := pvc.Spec.VolumeName
+		if policy == corev1.PersistentVolumeReclaimRetain {
+			DeferCleanup(func(ctx context.Context) error {
+				if err := env.client.Clientset.CoreV1().PersistentVolumes().Delete(ctx, pv, metav1.DeleteOptions{}); !apierrors.IsNotFound(err) {
+					return err
+				}
+				return nil
+			})
+		}
+		By("deleting the pod and the PVC; PV " + pv + " has reclaimPolicy " + string(policy))
+		Expect(env.client.Clientset.CoreV1().Pods(ns).Delete(ctx, c.Pod(), metav1.DeleteOptions{})).To(Succeed())
+		Expect(env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})).To(Succeed())
+		AddReportEntry("judging", "reclaim policy "+string(policy))
+		seen, err := volume.WaitReleased(ctx, env.client.Clientset, pv, policy, 3*time.Minute)
+		AddReportEntry("pv after the claim was deleted", seen)
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("expands a bound volume in use when it allows volume expansion", Label("check:volume-expansion"), SpecTimeout(8*time.Minute), func(ctx SpecContext) {
+		sc := storageClass(ctx)
+		if sc.AllowVolumeExpansion == nil || !*sc.AllowVolumeExpansion {
+			Skip(fmt.Sprintf("not applicable: StorageClass %s does not allow volume expansion (allowVolumeExpansion unset or false)", sc.Name))
+		}
+		ns := namespace(ctx, "storage")
+		c := claim(ns, "expanded", corev1.ReadWriteOnce)
+		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
+		_, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
+		Expect(err).NotTo(HaveOccurred())
+		want := resource.MustParse("2Gi")
+		By("requesting " + want.String())
+		patch := fmt.Sprintf(`{"spec":{"resources":{"requests":{"storage":%q}}}}`, want.String())
+		_, err = env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, c.Name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry("judging", "volume expansion")
+		Expect(volume.WaitCapacity(ctx, env.client.Clientset, ns, c.Name, want, 5*time.Minute)).To(Succeed())
+	})
+})
+
+// The power-cut row stays undecided, with the reason, rather than passed on a fault that cannot
+// show it.
+var _ = Describe("StorageClass", Label("conformance:storage"), func() {
+	It("keeps fsynced data through a power cut", Label("check:power-cut"), func() {
+		Skip("not applicable: stateproof has no power-cut fault: killing a kind node container keeps the host's page cache, " +
+			"so data not yet fsynced survives it and fsync durability cannot be told apart")
+	})
+})
+
+// claim is a 1Gi claim named name on the StorageClass under test, consumed by a pod running the
+// Redis image (it has sh, offline and upstream).
+func claim(ns, name string, mode corev1.PersistentVolumeAccessMode) volume.Claim {
+	return volume.Claim{Namespace: ns, Name: name, StorageClass: flags.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Redis}
+}
+
+// storageClass returns the StorageClass under test.
+func storageClass(ctx context.Context) *storagev1.StorageClass {
+	sc, err := env.client.Clientset.StorageV1().StorageClasses().Get(ctx, flags.storageClass, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	return sc
+}
