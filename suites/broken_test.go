@@ -7,6 +7,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/stateproof/stateproof/fixtures/redis"
+	"github.com/stateproof/stateproof/fixtures/wordpress"
 )
 
 // The negative controls: a fixture variant built to lose data must FAIL the data-survival
@@ -26,7 +29,7 @@ var _ = Describe("Data-survival checker", Label("negative"), func() {
 			Expect(r.verdict.Err()).To(HaveOccurred(), "%s: the checker saw no loss", w.title)
 			Expect(r.verdict.Lost).To(BeNumerically(">", 0))
 		},
-		Entry("of Redis without persistence when its primary is deleted", Label("workload:redis"), brokenRedisWorkload(), SpecTimeout(15*time.Minute)),
-		Entry("of WordPress with wp-content on an emptyDir when its pod is deleted", Label("workload:wordpress"), brokenWordPressWorkload(), SpecTimeout(15*time.Minute)),
+		Entry("of Redis without persistence when its primary is deleted", Label("workload:redis"), redisWorkload(redis.Params{WithoutPersistence: true}), SpecTimeout(15*time.Minute)),
+		Entry("of WordPress with wp-content on an emptyDir when its pod is deleted", Label("workload:wordpress"), wordpressWorkload(tierWordPress, wordpress.Params{ContentOnEmptyDir: true}), SpecTimeout(15*time.Minute)),
 	)
 })

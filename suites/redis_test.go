@@ -21,50 +21,43 @@ import (
 // linearizabilityTimeout bounds porcupine's search; past it the verdict is "unknown", an error.
 const linearizabilityTimeout = time.Minute
 
-// redisWorkload is Redis as the data-survival table runs it: a primary and two replicas, the
-// writer on the primary at 50 operations/s (unique keys, list appends, register writes and
-// reads). With appendfsync always every acknowledged write is in the AOF on the volume;
-// everysec tolerates losing up to about a second (maxRPO 2 s: Redis delays writes once an fsync
-// is 2 s late, https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/).
-func redisWorkload(everysec bool) workload {
-	fsync, maxRPO := redis.FsyncAlways, time.Duration(0)
-	if everysec {
-		fsync, maxRPO = redis.FsyncEverySec, 2*time.Second
+// redisWorkload is Redis as the data-survival table runs it, deployed with p (namespace and
+// class are filled in): a primary and two replicas, the writer on the primary at 50
+// operations/s (unique keys, list appends, register writes and reads). With appendfsync always
+// every acknowledged write is in the AOF on the volume; everysec tolerates losing up to about a
+// second (maxRPO 2 s: Redis delays writes once an fsync is 2 s late,
+// https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/). p.WithoutPersistence
+// is the negative control.
+func redisWorkload(p redis.Params) workload {
+	if p.AppendFsync == "" {
+		p.AppendFsync = redis.FsyncAlways
 	}
-	return workload{
-		name: "redis", title: "Redis (appendfsync " + fsync + ")", claimTemplate: redis.ClaimTemplate,
-		uniqueKinds: redis.UniqueKinds, maxRPO: maxRPO,
-		deploy: func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-			d := deployRedis(ctx, redis.Params{Namespace: ns, AppendFsync: fsync})
-			return redisTarget(d), func() *agent.Handle { return startRedisAgent(ctx, d) }
-		},
-		judge: registersLinearizable,
+	w := workload{
+		name: "redis", title: "Redis (appendfsync " + p.AppendFsync + ")", claimTemplate: redis.ClaimTemplate,
+		uniqueKinds: redis.UniqueKinds, judge: registersLinearizable,
 	}
-}
-
-// brokenRedisWorkload is the negative control: Redis with persistence off.
-func brokenRedisWorkload() workload {
-	w := redisWorkload(false)
-	w.title = "Redis without persistence (appendonly no, no RDB)"
+	switch {
+	case p.WithoutPersistence:
+		w.title = "Redis without persistence (appendonly no, no RDB)"
+	case p.AppendFsync == redis.FsyncEverySec:
+		w.maxRPO = 2 * time.Second
+	}
 	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-		d := deployRedis(ctx, redis.Params{Namespace: ns, WithoutPersistence: true})
-		return redisTarget(d), func() *agent.Handle { return startRedisAgent(ctx, d) }
+		p.Namespace = ns
+		d := deployRedis(ctx, p)
+		return faults.Target{Namespace: ns, Pod: redis.PodName(0)}, func() *agent.Handle { return startRedisAgent(ctx, d) }
 	}
 	return w
 }
 
 var _ = Describe("Data survival", func() {
-	w := redisWorkload(true)
+	w := redisWorkload(redis.Params{AppendFsync: redis.FsyncEverySec})
 	Describe(w.title, Label("workload:redis"), func() {
 		It("loses at most the acknowledged writes of the last 2 s when its node is killed (power cut) and comes back",
 			Serial, Label("disruptive", "fault:node-failure-kill", "recovery:node-returns"), SpecTimeout(20*time.Minute),
 			func(ctx SpecContext) { keepsWrites(w)(ctx, nodeFailure(nodefailure.Kill, nodefailure.NodeReturns)) })
 	})
 })
-
-func redisTarget(d *redis.Deployment) faults.Target {
-	return faults.Target{Namespace: d.Namespace, Pod: redis.PodName(0)}
-}
 
 // deployRedis deploys the Redis fixture (3 pods) on the StorageClass under test.
 func deployRedis(ctx SpecContext, p redis.Params) *redis.Deployment {

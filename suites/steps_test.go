@@ -123,6 +123,8 @@ func recoverFault(ctx context.Context, name string, r faults.Recoverer) {
 
 // dataResult is what a run's history and read-back show, judged.
 type dataResult struct {
+	// ops is the whole history, with the writes a durability setting may lose (workload.maxRPO)
+	// counted as unknown-outcome.
 	ops     []history.Op
 	verdict judge.DataVerdict
 	// preconditions is nil when enough writes were acknowledged before the fault.
@@ -157,13 +159,15 @@ func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.In
 
 	unique := judge.OnlyKinds(ops, w.uniqueKinds...)
 	r := dataResult{ops: ops, preconditions: judge.Preconditions(unique, inj.Start, minAckedBeforeFault)}
+	rpo, rpoErr := judge.RPO(unique, ids, inj.Start)
 	if w.maxRPO > 0 {
-		// Writes acknowledged within maxRPO before the fault may be lost by design: their
-		// outcome counts as unknown, and the RPO is checked instead.
-		unique = judge.Tolerate(unique, inj.Start.Add(-w.maxRPO), inj.Start)
+		// Writes acknowledged within maxRPO before the fault, or while it took hold (up to
+		// inj.End), may be lost by design: their outcome counts as unknown, and the RPO is
+		// checked instead.
+		unique = judge.Tolerate(unique, inj.Start.Add(-w.maxRPO), inj.End)
+		r.ops = judge.Tolerate(ops, inj.Start.Add(-w.maxRPO), inj.End)
 	}
 	r.verdict = judge.CheckWrites(unique, ids)
-	rpo, rpoErr := judge.RPO(judge.OnlyKinds(ops, w.uniqueKinds...), ids, inj.Start)
 	r.rpo = rpo
 	rto, outage, rtoErr := judge.RTO(ops, inj.Start)
 	r.rtoErr = rtoErr

@@ -21,20 +21,25 @@ const (
 	tierMySQL     = "MySQL"
 )
 
-// wordpressWorkload is the WordPress + MySQL pair as the data-survival table runs it, with the
-// faults on tier: the writer publishes 5 posts/s over XML-RPC, every 10th a media upload, and
-// the read-back compares each post's content and each media file's bytes. With the faults on
-// the MySQL tier WordPress must reconnect to MySQL wherever it comes back.
-func wordpressWorkload(tier string) workload {
+// wordpressWorkload is the WordPress + MySQL pair as the data-survival table runs it, deployed
+// with p (namespace and class are filled in) and with the faults on tier: the writer publishes 5
+// posts/s over XML-RPC, every 10th a media upload, and the read-back compares each post's content
+// and each media file's bytes. With the faults on the MySQL tier WordPress must reconnect to
+// MySQL wherever it comes back. p.ContentOnEmptyDir is the negative control.
+func wordpressWorkload(tier string, p wordpress.Params) workload {
 	w := workload{
 		name: "wordpress", title: "WordPress + MySQL (faults on the " + tier + " tier)",
 		uniqueKinds: wordpress.UniqueKinds,
+	}
+	if p.ContentOnEmptyDir {
+		w.title = "WordPress with wp-content on an emptyDir"
 	}
 	if tier == tierMySQL {
 		w.claimTemplate = mysql.ClaimTemplate
 	}
 	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-		d := deployWordPress(ctx, wordpress.Params{Namespace: ns})
+		p.Namespace = ns
+		d := deployWordPress(ctx, p)
 		target := faults.Target{Namespace: ns, Pod: mysql.PodName(0)}
 		if tier == tierWordPress {
 			target = faults.Target{Namespace: ns, Pod: wordpressPod(ctx, ns), Selector: wordpress.Selector}
@@ -44,23 +49,11 @@ func wordpressWorkload(tier string) workload {
 	return w
 }
 
-// brokenWordPressWorkload is the negative control: wp-content on an emptyDir.
-func brokenWordPressWorkload() workload {
-	w := wordpressWorkload(tierWordPress)
-	w.title = "WordPress with wp-content on an emptyDir"
-	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-		d := deployWordPress(ctx, wordpress.Params{Namespace: ns, ContentOnEmptyDir: true})
-		target := faults.Target{Namespace: ns, Pod: wordpressPod(ctx, ns), Selector: wordpress.Selector}
-		return target, func() *agent.Handle { return startWordPressAgent(ctx, d) }
-	}
-	return w
-}
-
 var _ = Describe("Data survival", func() {
-	dataSurvivalTable(wordpressWorkload(tierWordPress), nil)
+	dataSurvivalTable(wordpressWorkload(tierWordPress, wordpress.Params{}), nil)
 	// The MySQL tier alone is the MySQL workload's table; here it proves WordPress reconnects
 	// after MySQL was deleted, restarted or moved, or its node drained.
-	dataSurvivalTable(wordpressWorkload(tierMySQL), func(c faultCase) bool {
+	dataSurvivalTable(wordpressWorkload(tierMySQL, wordpress.Params{}), func(c faultCase) bool {
 		return c.fault == "pod-delete" || c.fault == "node-failure-kill" || c.fault == "node-drain"
 	})
 })

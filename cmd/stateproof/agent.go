@@ -77,7 +77,11 @@ One connection, no retries; the password is read from WORKLOAD_PASSWORD.`,
 			if host == "" {
 				return usageError{fmt.Errorf("--host is required (e.g. redis-0.redis.<namespace>.svc.cluster.local)")}
 			}
-			c := redis.NewClient(host, os.Getenv("WORKLOAD_PASSWORD"))
+			password := os.Getenv("WORKLOAD_PASSWORD")
+			if password == "" {
+				return usageError{fmt.Errorf("WORKLOAD_PASSWORD is empty: the Redis password (requirepass) must be set")}
+			}
+			c := redis.NewClient(host, password)
 			defer c.Close()
 			return agent.Run(cmd.Context(), *cfg, redisWorkload{c})
 		},
@@ -89,12 +93,19 @@ One connection, no retries; the password is read from WORKLOAD_PASSWORD.`,
 // redisWorkload adapts the Redis client to the agent.
 type redisWorkload struct{ c *redis.Client }
 
+// Setup waits for the primary (see redis.Client.Setup).
 func (w redisWorkload) Setup(ctx context.Context) error { return w.c.Setup(ctx) }
+
+// Write runs operation id of the traffic mix (see redis.Client.Op).
 func (w redisWorkload) Write(ctx context.Context, client string, id int64, op *history.Op) error {
 	return w.c.Op(ctx, client, id, op)
 }
+
+// ReadBack returns every id held in unique keys and lists.
 func (w redisWorkload) ReadBack(ctx context.Context) ([]int64, error) { return w.c.ReadBack(ctx) }
-func (w redisWorkload) Classify(err error) history.Outcome            { return redis.Classify(err) }
+
+// Classify maps a Redis error to its outcome (see redis.Classify).
+func (w redisWorkload) Classify(err error) history.Outcome { return redis.Classify(err) }
 
 // newWordPressAgentCommand is `stateproof agent wordpress`: posts and media uploads over XML-RPC.
 func newWordPressAgentCommand(cfg *agent.Config) *cobra.Command {
@@ -132,13 +143,20 @@ type wordpressWorkload struct {
 	client string
 }
 
+// Setup installs WordPress through the site URL (idempotent) and checks the credentials.
 func (w wordpressWorkload) Setup(ctx context.Context) error {
 	return w.c.Install(ctx, "stateproof", w.c.User, w.c.Password, "stateproof@example.invalid")
 }
+
+// Write publishes post id, or uploads media file id (every 10th; see wordpress.Client.Op).
 func (w wordpressWorkload) Write(ctx context.Context, client string, id int64, op *history.Op) error {
 	return w.c.Op(ctx, client, id, op)
 }
+
+// ReadBack returns the ids of this agent's posts and media files whose content is intact.
 func (w wordpressWorkload) ReadBack(ctx context.Context) ([]int64, error) {
 	return w.c.ReadBack(ctx, w.client)
 }
+
+// Classify maps a WordPress error to its outcome (see wordpress.Classify).
 func (w wordpressWorkload) Classify(err error) history.Outcome { return wordpress.Classify(err) }

@@ -87,7 +87,8 @@ Exit codes:
   0  CERTIFIED
   1  NOT CERTIFIED
   2  bad usage or input: unknown flag or value, unknown StorageClass, unreachable cluster,
-     insufficient permissions, missing suite binary or images file (an INCOMPLETE
+     insufficient permissions, a node-failure fault on a cluster that is not kind,
+     missing suite binary or images file (an INCOMPLETE
      certificate is still written when the flags are valid)
   3  INCOMPLETE: no verdict could be reached (interrupted, suite timeout, kind cluster or
      suite set-up failed, no report)

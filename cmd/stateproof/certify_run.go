@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/preflight"
 	"github.com/stateproof/stateproof/reports"
@@ -43,6 +44,26 @@ type certifier struct {
 	interruptGrace time.Duration
 	// cleanupTimeout bounds the deletion of the run's namespaces.
 	cleanupTimeout time.Duration
+	// faultsAvailable returns an error naming the first selected fault this cluster cannot run
+	// (nil: faultsAvailable below).
+	faultsAvailable func(ctx context.Context, client *kube.Client, faults []string) error
+}
+
+// faultsAvailable checks that the cluster can run the selected faults: the node-failure modes
+// need kind node containers the runtime can see (nodefailure.Fault.Available). Pod deletion and
+// drain only need the API.
+func faultsAvailable(ctx context.Context, client *kube.Client, selected []string) error {
+	for _, name := range selected {
+		mode, ok := strings.CutPrefix(name, "node-failure-")
+		if !ok {
+			continue
+		}
+		f := &nodefailure.Fault{Client: client, Mode: nodefailure.Mode(mode), Recovery: nodefailure.NodeReturns}
+		if err := f.Available(ctx); err != nil {
+			return fmt.Errorf("fault %s cannot run on this cluster: %w; leave the node failures out with --faults pod-delete,pod-delete-force,node-drain (the node-restart and node-loss checks then stay not run, so the class cannot be certified)", name, err)
+		}
+	}
+	return nil
 }
 
 // run certifies opts.storageClass. Whatever happens, once the report directory exists it holds
@@ -129,6 +150,13 @@ func (c *certifier) preflight(ctx context.Context, client *kube.Client, env repo
 	c.logf("checking permissions (%d SelfSubjectAccessReviews)", len(preflight.Needed()))
 	if err := preflight.Permissions(ctx, cs, ""); err != nil {
 		return env, exitError{codeFor(err, new(*preflight.PermissionError)), err}
+	}
+	available := c.faultsAvailable
+	if available == nil {
+		available = faultsAvailable
+	}
+	if err := available(ctx, client, c.opts.faults); err != nil {
+		return env, exitError{exitBadInput, err}
 	}
 	full, err := preflight.Fingerprint(ctx, cs, sc, env.StateproofVersion)
 	full.Context, full.Cluster = ctxName, cluster

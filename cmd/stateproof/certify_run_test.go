@@ -145,7 +145,8 @@ func testCertifier(t *testing.T, dir, class string, cs *fake.Clientset, binary s
 			}
 			return &kube.Client{Clientset: cs}, nil
 		},
-		kindCluster: func(context.Context) (string, error) { return "", errors.New("no kind in unit tests") },
+		kindCluster:     func(context.Context) (string, error) { return "", errors.New("no kind in unit tests") },
+		faultsAvailable: func(context.Context, *kube.Client, []string) error { return nil },
 	}
 	return c, out
 }
@@ -310,5 +311,18 @@ func TestSelfTest(t *testing.T) {
 	incomplete.Complete, incomplete.Verdict = false, reports.SummaryIncomplete
 	if err := c.selfTest(incomplete); exitCode(err) != 1 || !strings.Contains(err.Error(), "is INCOMPLETE, want NOT CERTIFIED") {
 		t.Errorf("got %v, want the self-test to fail on an incomplete certificate", err)
+	}
+}
+
+func TestFaultsAvailableNeedsKindNodes(t *testing.T) {
+	// A node without a kind providerID: node failures cannot run, pod faults can.
+	cs := fake.NewClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "gke-1"}, Spec: corev1.NodeSpec{ProviderID: "gce://p/z/gke-1"}})
+	client := &kube.Client{Clientset: cs}
+	if err := faultsAvailable(t.Context(), client, []string{"pod-delete", "node-drain"}); err != nil {
+		t.Errorf("pod faults: %v", err)
+	}
+	err := faultsAvailable(t.Context(), client, []string{"pod-delete", "node-failure-kill"})
+	if err == nil || !strings.Contains(err.Error(), "fault node-failure-kill cannot run on this cluster") || !strings.Contains(err.Error(), "--faults pod-delete,pod-delete-force,node-drain") {
+		t.Errorf("got %v, want an error naming node-failure-kill and the flag that leaves it out", err)
 	}
 }

@@ -18,18 +18,6 @@ const (
 	kindRegRead  = "reg-read"
 )
 
-// OnlyKinds returns the ops whose Kind is one of kinds, in their original order. It lets one
-// history mixing workloads be split, e.g. CheckWrites(OnlyKinds(ops, "set", "rpush"), ids).
-func OnlyKinds(ops []history.Op, kinds ...string) []history.Op {
-	var out []history.Op
-	for _, op := range ops {
-		if slices.Contains(kinds, op.Kind) {
-			out = append(out, op)
-		}
-	}
-	return out
-}
-
 // RegisterVerdict is the outcome of the linearizability check of the register history.
 type RegisterVerdict struct {
 	// Registers is the number of distinct register keys checked.
@@ -219,42 +207,4 @@ func CheckRegisters(ops []history.Op, timeout time.Duration) (RegisterVerdict, p
 // inspecting a failing history in a browser. It returns the write error, if any.
 func VisualizeRegisters(info porcupine.LinearizationInfo, w io.Writer) error {
 	return porcupine.Visualize(registerModel, info, w)
-}
-
-// RPO is the recovery point objective actually measured: how much acknowledged data, counted
-// in time, the fault lost. ops are unique-id writes only (filter them with OnlyKinds, e.g.
-// redis.UniqueKinds). Among the acknowledged ones that returned before faultStart, it is the Return of the last one minus the Return
-// of the last one whose ID is in readBack: 0 when the last write acknowledged before the fault
-// survived. If none of them survived, it is faultStart minus the Call of the first of them
-// (everything written before the fault was lost). Writes acknowledged after faultStart and
-// unknown-outcome writes do not count (a lost acknowledged write is reported by CheckWrites).
-// The error says when no acknowledged write returned before faultStart.
-func RPO(ops []history.Op, readBack []int64, faultStart time.Time) (time.Duration, error) {
-	present := map[int64]bool{}
-	for _, id := range readBack {
-		present[id] = true
-	}
-	var first, last, lastSurvived *history.Op
-	for _, op := range ops {
-		if op.Outcome != history.OK || !op.Return.Before(faultStart) {
-			continue
-		}
-		if first == nil || op.Call.Before(first.Call) {
-			first = &op
-		}
-		if last == nil || op.Return.After(last.Return) {
-			last = &op
-		}
-		if present[op.ID] && (lastSurvived == nil || op.Return.After(lastSurvived.Return)) {
-			lastSurvived = &op
-		}
-	}
-	switch {
-	case last == nil:
-		return 0, fmt.Errorf("cannot measure RPO: no write was acknowledged before the fault at %s", faultStart.Format(time.RFC3339Nano))
-	case lastSurvived == nil:
-		return faultStart.Sub(first.Call), nil
-	default:
-		return last.Return.Sub(lastSurvived.Return), nil
-	}
 }
