@@ -68,14 +68,8 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		if policy == corev1.PersistentVolumeReclaimRecycle {
 			Skip("not applicable: reclaimPolicy Recycle is deprecated and not checked")
 		}
-		ns := namespace(ctx, "storage")
-		c := claim(ns, "reclaimed", corev1.ReadWriteOnce)
-		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
-		pvc, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
-		Expect(err).NotTo(HaveOccurred())
-		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
-		Expect(err).NotTo(HaveOccurred())
-		pv := pvc.Spec.VolumeName
+		c, pvc := mountedClaim(ctx, "reclaimed")
+		ns, pv := c.Namespace, pvc.Spec.VolumeName
 		if policy == corev1.PersistentVolumeReclaimRetain {
 			DeferCleanup(func(ctx context.Context) error {
 				if err := env.client.Clientset.CoreV1().PersistentVolumes().Delete(ctx, pv, metav1.DeleteOptions{}); !apierrors.IsNotFound(err) {
@@ -98,17 +92,12 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		if sc.AllowVolumeExpansion == nil || !*sc.AllowVolumeExpansion {
 			Skip(fmt.Sprintf("not applicable: StorageClass %s does not allow volume expansion (allowVolumeExpansion unset or false)", sc.Name))
 		}
-		ns := namespace(ctx, "storage")
-		c := claim(ns, "expanded", corev1.ReadWriteOnce)
-		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
-		_, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
-		Expect(err).NotTo(HaveOccurred())
-		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
-		Expect(err).NotTo(HaveOccurred())
+		c, _ := mountedClaim(ctx, "expanded")
+		ns := c.Namespace
 		want := resource.MustParse("2Gi")
 		By("requesting " + want.String())
 		patch := fmt.Sprintf(`{"spec":{"resources":{"requests":{"storage":%q}}}}`, want.String())
-		_, err = env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, c.Name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
+		_, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, c.Name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		AddReportEntry("judging", "volume expansion")
 		Expect(volume.WaitCapacity(ctx, env.client.Clientset, ns, c.Name, want, 5*time.Minute)).To(Succeed())
@@ -128,6 +117,18 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 // Redis image (it has sh, offline and upstream).
 func claim(ns, name string, mode corev1.PersistentVolumeAccessMode) volume.Claim {
 	return volume.Claim{Namespace: ns, Name: name, StorageClass: flags.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Redis}
+}
+
+// mountedClaim creates, in a fresh namespace, a ReadWriteOnce claim named name and its consumer
+// pod, and returns once the PVC is Bound and the pod Ready.
+func mountedClaim(ctx SpecContext, name string) (volume.Claim, *corev1.PersistentVolumeClaim) {
+	c := claim(namespace(ctx, "storage"), name, corev1.ReadWriteOnce)
+	Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
+	pvc, err := volume.WaitBound(ctx, env.client.Clientset, c.Namespace, c.Name, bindLimit)
+	Expect(err).NotTo(HaveOccurred())
+	_, err = env.client.WaitPodReady(ctx, c.Namespace, c.Pod(), flags.readyTimeout, nil)
+	Expect(err).NotTo(HaveOccurred(), "the PVC is Bound but the pod that mounts it never became Ready")
+	return c, pvc
 }
 
 // storageClass returns the StorageClass under test.
