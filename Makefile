@@ -6,8 +6,9 @@
 #   LABEL_FILTER, FOCUS   passed to ginkgo by test-e2e
 #   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
 #   MOVABLE_STORAGE_CLASS  class whose volumes can follow a pod to another node (default shared);
-#                 test-e2e runs the specs that move a pod (recovery:out-of-service) again on it;
-#                 empty skips that second pass, where "not applicable" is a failure
+#                 test-e2e runs the specs that move a pod (recovery:out-of-service) on it instead
+#                 of on STORAGE_CLASS, where "not applicable" is a failure; empty runs them on
+#                 STORAGE_CLASS
 #   REQUIRE_APPLICABLE  1 fails (instead of skipping) specs whose fault does not apply to the class
 #   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   SUITE_TIMEOUT limit of one suite run (ginkgo --timeout, default 3h)
@@ -46,7 +47,7 @@ SUITES := _build/suites.test
 # The harness's self-test: certifying the bad class must fail the node-restart check (its
 # volumes are on a tmpfs inside the node, lost when the node stops).
 SELF_TEST = $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class $(SELF_TEST_CLASS) \
-  --workloads mysql --faults node-failure-stop --ready-timeout $(READY_TIMEOUT) \
+  --workloads mysql --faults node-failure-stop --label-filter fault:node-failure-stop --ready-timeout $(READY_TIMEOUT) \
   --report-dir $(ARTIFACTS)/certify/$(SELF_TEST_CLASS) --expect-failed data-node-restart
 
 .PHONY: help build suites docker images cluster-up cluster-down test test-e2e e2e certify certify-kind clean
@@ -78,7 +79,9 @@ test: ## Unit tests (no cluster, no Docker)
 	go test ./...
 
 test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster, the bad-class self-test (then deletes the cluster unless KEEP_CLUSTER=1)
-	@rc=0; $(MAKE) --no-print-directory e2e || rc=$$?; \
+	@rc=0; if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
+	  $(MAKE) --no-print-directory e2e LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )!recovery:out-of-service' || rc=$$?; \
+	else $(MAKE) --no-print-directory e2e || rc=$$?; fi; \
 	if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
 	  echo "== specs that move a pod to another node, on StorageClass $(MOVABLE_STORAGE_CLASS) =="; \
 	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) REQUIRE_APPLICABLE=1 \
