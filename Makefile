@@ -115,6 +115,8 @@ certify-kind: cluster-up suites ## Certify the kind classes: standard (not certi
 	echo "== certify shared: volumes reachable from every node, expected CERTIFIED"; \
 	$(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class shared --workloads $(KIND_CERTIFY_WORKLOADS) \
 	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/shared || rc=$$?; \
+	echo "== compare: the two certificates must differ exactly where node-local storage cannot follow a pod"; \
+	$(BIN) compare --expect-differ data-node-loss $(ARTIFACTS)/certify/standard $(ARTIFACTS)/certify/shared || rc=1; \
 	echo "== certify $(SELF_TEST_CLASS): volumes on a tmpfs in the node, expected FAILED"; \
 	$(SELF_TEST) || rc=$$?; \
 	echo "certificates: $(ARTIFACTS)/certify/{standard,shared,$(SELF_TEST_CLASS)}/certificate.html"; exit $$rc

@@ -160,16 +160,8 @@ func (o *certifyOptions) complete(workloads, faults, expectFailed string) error 
 		return err
 	}
 	if expectFailed != "" {
-		var ids []string
-		for _, c := range reports.Checks {
-			ids = append(ids, string(c))
-		}
-		checks, err := parseList("--expect-failed", "check", expectFailed, ids)
-		if err != nil {
+		if o.expectFailed, err = parseChecks("--expect-failed", expectFailed); err != nil {
 			return err
-		}
-		for _, c := range checks {
-			o.expectFailed = append(o.expectFailed, reports.Check(c))
 		}
 	}
 	if o.timeout <= 0 {
@@ -212,6 +204,20 @@ func parseList(flag, what, value string, valid []string) ([]string, error) {
 		return nil, usageError{fmt.Errorf("%s is empty; give one or more of: %s", flag, strings.Join(valid, ", "))}
 	}
 	return out, nil
+}
+
+// parseChecks is parseList for certificate rows: value must list ids of reports.Checks.
+func parseChecks(flag, value string) ([]reports.Check, error) {
+	var ids []string
+	for _, c := range reports.Checks {
+		ids = append(ids, string(c))
+	}
+	items, err := parseList(flag, "check", value, ids)
+	var checks []reports.Check
+	for _, c := range items {
+		checks = append(checks, reports.Check(c))
+	}
+	return checks, err
 }
 
 // defaultSuiteBinary is suites.test next to the executable exe when that file exists (a

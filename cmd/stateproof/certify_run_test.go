@@ -174,15 +174,7 @@ func (b *syncBuffer) String() string {
 // that the HTML page is there too.
 func readCertificate(t *testing.T, c *certifier) reports.Certificate {
 	t.Helper()
-	path := filepath.Join(c.opts.reportDir, certificateJSON)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no certificate: %v", err)
-	}
-	if err := reports.Validate(data); err != nil {
-		t.Errorf("certificate does not validate: %v", err)
-	}
-	cert, err := reports.ReadJSON(path)
+	cert, err := loadCertificate(c.opts.reportDir)
 	if err != nil {
 		t.Fatal(err)
 	}

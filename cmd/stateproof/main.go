@@ -62,7 +62,7 @@ Without a registry every image is built here from Debian packages and Go modules
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newAgentCommand())
+	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newAgentCommand())
 	return root
 }
 
