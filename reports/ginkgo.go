@@ -21,6 +21,10 @@ const (
 	// judgingEntry is the report entry the suites add just before their verdict assertions: a
 	// failure after it is the storage failing the check, a failure before it a set-up error.
 	judgingEntry = "judging"
+	// harnessErrorEntry is the report entry the suites add before failing a spec because the
+	// harness itself failed (the agent or the API server could not be reached): the spec is an
+	// Error even after "judging".
+	harnessErrorEntry = "harness error"
 	// maxReason caps a reason's length, in runes.
 	maxReason = 300
 )
@@ -33,7 +37,7 @@ const (
 // label are ignored, unknown ids are listed in Warnings. Passed specs are Pass; specs skipped
 // with a "not applicable: <reason>" message are NotApplicable; other skipped or pending specs are
 // not counted; failed specs are Fail when they had reached their "judging" report entry and
-// Error otherwise; panicked, interrupted, aborted and timed-out specs are Error.
+// Error otherwise or when they carry a "harness error" entry; panicked, interrupted, aborted and timed-out specs are Error.
 //
 // The certificate is incomplete (Complete false, Reason set) when reports is empty, when a suite
 // was interrupted, timed out, failed to compile or was not run (a special suite failure reason),
@@ -174,6 +178,8 @@ func (b *builder) result(s types.SpecReport) (res SpecResult, counted bool) {
 			return res, false
 		}
 		res.Verdict, res.Reason = NotApplicable, clip(oneLine(why))
+	case s.State == types.SpecStateFailed && hasEntry(s, harnessErrorEntry):
+		res.Verdict, res.Reason = Error, "harness error: "+failureReason(s.Failure)
 	case s.State == types.SpecStateFailed && hasEntry(s, judgingEntry):
 		res.Verdict, res.Reason = Fail, failureReason(s.Failure)
 	case s.State == types.SpecStateFailed:
