@@ -55,8 +55,10 @@ SELF_TEST = $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class $(SELF
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# -buildvcs=auto: stamp the git revision (the certificate's "stateproof version") even where
+# GOFLAGS turns stamping off; a tree without git still builds.
 build: ## Build the static stateproof CLI into _build/
-	@CGO_ENABLED=0 go build -trimpath -o $(BIN) ./cmd/stateproof
+	@CGO_ENABLED=0 go build -buildvcs=auto -trimpath -o $(BIN) ./cmd/stateproof
 
 suites: ## Precompile the e2e suites into _build/suites.test (what stateproof certify runs)
 	@go test -c -tags e2e -o $(SUITES) ./suites

@@ -335,7 +335,8 @@ func (c *certifier) logf(format string, args ...any) {
 	fmt.Fprintf(c.out, "[certify] "+format+"\n", args...)
 }
 
-// stateproofVersion is the main module's version from the build info, "devel" when unknown.
+// stateproofVersion is the main module's version from the build info: with make build a
+// pseudo-version naming the git revision (suffix +dirty for a modified tree), "devel" when unknown.
 func stateproofVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
