@@ -197,6 +197,9 @@ type Row struct {
 	Reasons []string `json:"reasons"`
 	// Specs are the specs that contributed, in report order.
 	Specs []SpecResult `json:"specs"`
+	// Figures sums up the figures the specs measured (RTO range, writes acknowledged and lost,
+	// longest bind).
+	Figures RowFigures `json:"figures"`
 }
 
 // SpecResult is one Ginkgo spec's contribution to a row, with the figures it measured. Figures

@@ -298,8 +298,9 @@ func clip(s string) string {
 	return string(r[:maxReason-1]) + "…"
 }
 
-// aggregate derives the row's verdict and reasons from its specs.
+// aggregate derives the row's verdict, reasons and figures from its specs.
 func aggregate(r *Row) {
+	r.Figures = summarize(r.Specs)
 	count := map[Verdict]int{}
 	for _, s := range r.Specs {
 		count[s.Verdict]++

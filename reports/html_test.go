@@ -29,6 +29,7 @@ func TestHTMLContent(t *testing.T) {
 		"volume is node-bound to kind-worker", "<td class=\"num\">12.5</td>", "<td class=\"num\">1500</td>",
 		"<td class=\"num\">2.8</td>", // bind seconds 2.75, one decimal
 		"<svg", "RTO (s)", "mysql / pod-delete",
+		`<td class="figures">RTO 12.5 s, 1500 acknowledged, 0 lost</td>`, // the data-pod-delete row
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -114,6 +114,9 @@ func TestValidateRejects(t *testing.T) {
 			row := d["rows"].([]any)[1].(map[string]any)
 			row["specs"].([]any)[0].(map[string]any)["rtoSeconds"] = -1
 		}, "/rows/1/specs/0/rtoSeconds: -1 is below the minimum 0"},
+		{"figures that do not sum up the specs", func(d map[string]any) {
+			d["rows"].([]any)[1].(map[string]any)["figures"].(map[string]any)["lost"] = 7
+		}, "/rows/1/figures: do not sum up the row's specs"},
 		{"null array", func(d map[string]any) { firstRow(d)["reasons"] = nil }, "/rows/0/reasons: want array, got null"},
 		{"unknown field", func(d map[string]any) { d["grade"] = "A+" }, "/grade: unknown field"},
 		{"certified despite a failure", func(d map[string]any) { d["certified"] = true }, "/certified: is true"},

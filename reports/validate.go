@@ -80,6 +80,9 @@ func rules(c Certificate) []string {
 			p = append(p, fmt.Sprintf("/rows/%d/check: %q appears in more than one row", i, r.Check))
 		}
 		seen[r.Check] = true
+		if want := summarize(r.Specs); !reflect.DeepEqual(r.Figures, want) {
+			p = append(p, fmt.Sprintf("/rows/%d/figures: do not sum up the row's specs (want %s)", i, want))
+		}
 	}
 	if !c.Complete && c.Reason == "" {
 		p = append(p, "/reason: an incomplete certificate must say why")
