@@ -119,7 +119,7 @@ certify-kind: cluster-up suites ## Certify the kind classes: standard (not certi
 	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/shared || rc=$$?; \
 	echo "== compare: the two certificates must differ exactly where node-local storage cannot follow a pod"; \
 	$(BIN) compare --expect-differ data-node-loss $(ARTIFACTS)/certify/standard $(ARTIFACTS)/certify/shared || rc=1; \
-	echo "== certify $(SELF_TEST_CLASS): volumes on a tmpfs in the node, expected FAILED"; \
+	echo "== certify $(SELF_TEST_CLASS): volumes on a tmpfs in the node, expected FAILED (self-test)"; \
 	$(SELF_TEST) || rc=$$?; \
 	echo "certificates: $(ARTIFACTS)/certify/{standard,shared,$(SELF_TEST_CLASS)}/certificate.html"; exit $$rc
 

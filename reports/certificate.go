@@ -1,7 +1,7 @@
 // Package reports turns the Ginkgo report of a stateproof run against one StorageClass into a
 // certificate a storage team can file: a fixed list of checks, a verdict for each, the specs
 // behind every verdict with their measured figures, and a headline (CERTIFIED, NOT CERTIFIED,
-// INCOMPLETE). The certificate is written as JSON (WriteJSON, schema in certificate.schema.json)
+// FAILED, INCOMPLETE). The certificate is written as JSON (WriteJSON, schema in certificate.schema.json)
 // and as a self-contained HTML page (WriteHTML). The package is pure: it never talks to a cluster.
 package reports
 
@@ -116,9 +116,14 @@ const (
 	// SummaryCertified: the run completed, no row failed or errored, and every required row
 	// (RequiredChecks) passed.
 	SummaryCertified Summary = "CERTIFIED"
-	// SummaryNotCertified: the run completed but a row failed or errored, or a required row did
-	// not pass; Certificate.Blocking says which.
+	// SummaryNotCertified: the run completed and no row failed, but a row errored or a
+	// required row did not pass (not applicable, not run); Certificate.Blocking says which.
+	// A node-bound class, whose volumes cannot follow a pod to another node, ends here.
 	SummaryNotCertified Summary = "NOT CERTIFIED"
+	// SummaryFailed: the run completed and at least one row failed: the storage, or the
+	// workload on it, did not behave as required (lost acknowledged writes, say).
+	// Certificate.Blocking names the failed rows.
+	SummaryFailed Summary = "FAILED"
 	// SummaryIncomplete: the run was interrupted or could not start; Certificate.Reason says why.
 	SummaryIncomplete Summary = "INCOMPLETE"
 )
@@ -130,7 +135,8 @@ type Certificate struct {
 	SchemaVersion string `json:"schemaVersion"`
 	// StorageClass is the name of the StorageClass tested.
 	StorageClass string `json:"storageClass"`
-	// Verdict is the headline: SummaryCertified, SummaryNotCertified or SummaryIncomplete.
+	// Verdict is the headline: SummaryCertified, SummaryNotCertified, SummaryFailed or
+	// SummaryIncomplete.
 	Verdict Summary `json:"verdict"`
 	// Certified is true only when Complete, no row is Fail or Error and every row of
 	// RequiredChecks is Pass.
@@ -261,13 +267,21 @@ func (c *Certificate) settle() {
 		c.Blocking = blocking(c.Rows)
 	}
 	c.Certified = c.Complete && len(c.Blocking) == 0
+	c.Verdict = headline(c.Complete, c.Certified, c.Rows)
+}
+
+// headline is the Summary of a certificate: SummaryIncomplete unless complete, then
+// SummaryCertified when certified, SummaryFailed when a row failed, else SummaryNotCertified.
+func headline(complete, certified bool, rows []Row) Summary {
 	switch {
-	case !c.Complete:
-		c.Verdict = SummaryIncomplete
-	case c.Certified:
-		c.Verdict = SummaryCertified
+	case !complete:
+		return SummaryIncomplete
+	case certified:
+		return SummaryCertified
+	case slices.ContainsFunc(rows, func(r Row) bool { return r.Verdict == Fail }):
+		return SummaryFailed
 	default:
-		c.Verdict = SummaryNotCertified
+		return SummaryNotCertified
 	}
 }
 

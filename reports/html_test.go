@@ -23,7 +23,7 @@ func TestHTMLContent(t *testing.T) {
 	c := sample()
 	page := render(t, c)
 	for _, want := range []string{
-		"<!DOCTYPE html>", "StorageClass <code>shared</code>", `<div class="headline not-certified">NOT CERTIFIED</div>`,
+		"<!DOCTYPE html>", "StorageClass <code>shared</code>", `<div class="headline failed">FAILED</div>`,
 		"rancher.io/local-path", "<code>nodePath=/var/local-path-shared</code>", "WaitForFirstConsumer", "v1.34.4",
 		"Ginkgo seed 1700000000", "lost 3 acknowledged writes (at steps_test.go:139)",
 		"volume is node-bound to kind-worker", "<td class=\"num\">12.5</td>", "<td class=\"num\">1500</td>",

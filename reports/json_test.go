@@ -191,7 +191,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 	if got := enum(defs["verdict"]); !slices.Equal(got, verdicts) {
 		t.Errorf("schema verdicts %q, Go %q", got, verdicts)
 	}
-	summaries := []string{string(SummaryCertified), string(SummaryNotCertified), string(SummaryIncomplete)}
+	summaries := []string{string(SummaryCertified), string(SummaryNotCertified), string(SummaryFailed), string(SummaryIncomplete)}
 	props := schema["properties"].(map[string]any)
 	if got := enum(props["verdict"]); !slices.Equal(got, summaries) {
 		t.Errorf("schema headline verdicts %q, Go %q", got, summaries)

@@ -96,14 +96,8 @@ func rules(c Certificate) []string {
 	case (c.Certified || !c.Complete) && len(c.Blocking) > 0:
 		p = append(p, "/blocking: must be absent when the certificate is certified or incomplete")
 	}
-	want := SummaryNotCertified
-	if !c.Complete {
-		want = SummaryIncomplete
-	} else if c.Certified {
-		want = SummaryCertified
-	}
-	if c.Verdict != want {
-		p = append(p, fmt.Sprintf("/verdict: is %q but complete and certified make it %q", c.Verdict, want))
+	if want := headline(c.Complete, c.Certified, c.Rows); c.Verdict != want {
+		p = append(p, fmt.Sprintf("/verdict: is %q but complete, certified and the row verdicts make it %q", c.Verdict, want))
 	}
 	return p
 }

@@ -80,12 +80,14 @@ Steps:
 
 CERTIFIED needs every required check (provisioning, data-pod-delete, data-node-restart,
 data-node-loss, data-drain, identity) to pass and no check to fail or error; the certificate's
-"blocking" lines say what stood in the way. A node-bound class such as kind's "standard" is
-NOT CERTIFIED: its volumes cannot follow a pod to another node, so node loss does not apply.
+"blocking" lines say what stood in the way. A class on which a check failed (acknowledged
+writes lost, say) is FAILED. A node-bound class such as kind's "standard" is NOT CERTIFIED:
+nothing failed, but its volumes cannot follow a pod to another node, so node loss does not
+apply.
 
 Exit codes:
   0  CERTIFIED
-  1  NOT CERTIFIED
+  1  NOT CERTIFIED or FAILED
   2  bad usage or input: unknown flag or value, unknown StorageClass, unreachable cluster,
      insufficient permissions, a node-failure fault on a cluster that is not kind,
      missing suite binary or images file (an INCOMPLETE
@@ -93,7 +95,7 @@ Exit codes:
   3  INCOMPLETE: no verdict could be reached (interrupted, suite timeout, kind cluster or
      suite set-up failed, no report)
 With --expect-failed (the harness's self-test on a class built to lose data) the codes
-change: 0 when the certificate is complete, NOT CERTIFIED and every listed check failed;
+change: 0 when the certificate is FAILED and every listed check failed;
 1 otherwise (the harness missed the loss).`
 
 func newCertifyCommand() *cobra.Command {

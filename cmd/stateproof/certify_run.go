@@ -281,24 +281,24 @@ func (c *certifier) verdict(dir string, cert reports.Certificate) error {
 	case cert.Certified:
 		return nil
 	case cert.Complete:
-		return exitError{exitNotCertified, fmt.Errorf("StorageClass %q is NOT CERTIFIED: %d blocking row(s), see %s",
-			cert.StorageClass, len(cert.Blocking), filepath.Join(dir, certificateHTML))}
+		return exitError{exitNotCertified, fmt.Errorf("StorageClass %q is %s: %d blocking row(s), see %s",
+			cert.StorageClass, cert.Verdict, len(cert.Blocking), filepath.Join(dir, certificateHTML))}
 	default:
 		return exitError{exitIncomplete, fmt.Errorf("the certificate of StorageClass %q is INCOMPLETE: %s", cert.StorageClass, cert.Reason)}
 	}
 }
 
 // selfTest judges a certificate of a class built to lose data (--expect-failed): nil when it is
-// complete, not certified, and every expected check failed; else an exitNotCertified error
-// saying what the harness missed.
+// FAILED and every expected check failed; else an exitNotCertified error saying what the
+// harness missed.
 func (c *certifier) selfTest(cert reports.Certificate) error {
 	verdicts := map[reports.Check]reports.Verdict{}
 	for _, r := range cert.Rows {
 		verdicts[r.Check] = r.Verdict
 	}
 	var missed []string
-	if !cert.Complete || cert.Certified {
-		missed = append(missed, fmt.Sprintf("the certificate is %s, want NOT CERTIFIED", cert.Verdict))
+	if cert.Verdict != reports.SummaryFailed {
+		missed = append(missed, fmt.Sprintf("the certificate is %s, want %s", cert.Verdict, reports.SummaryFailed))
 	}
 	for _, check := range c.opts.expectFailed {
 		if v := verdicts[check]; v != reports.Fail {
@@ -309,7 +309,7 @@ func (c *certifier) selfTest(cert reports.Certificate) error {
 		return exitError{exitNotCertified, fmt.Errorf("self-test on StorageClass %q: the harness did not catch the bad class: %s",
 			cert.StorageClass, strings.Join(missed, "; "))}
 	}
-	c.logf("self-test passed: StorageClass %s is NOT CERTIFIED and %v failed, as it must", cert.StorageClass, c.opts.expectFailed)
+	c.logf("self-test passed: StorageClass %s is %s and %v failed, as it must", cert.StorageClass, cert.Verdict, c.opts.expectFailed)
 	return nil
 }
 

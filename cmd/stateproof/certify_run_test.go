@@ -289,7 +289,7 @@ func TestCertifySelfTestNeedsTheChecksFailed(t *testing.T) {
 
 func TestSelfTest(t *testing.T) {
 	c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: []reports.Check{reports.CheckDataNodeRestart}}}
-	failed := reports.Certificate{StorageClass: "volatile", Complete: true, Verdict: reports.SummaryNotCertified,
+	failed := reports.Certificate{StorageClass: "volatile", Complete: true, Verdict: reports.SummaryFailed,
 		Rows: []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: reports.Fail}, {Check: reports.CheckDataPodDelete, Verdict: reports.Pass}}}
 	if err := c.selfTest(failed); err != nil {
 		t.Errorf("the bad class failed data-node-restart, yet: %v", err)
@@ -301,8 +301,13 @@ func TestSelfTest(t *testing.T) {
 	}
 	incomplete := failed
 	incomplete.Complete, incomplete.Verdict = false, reports.SummaryIncomplete
-	if err := c.selfTest(incomplete); exitCode(err) != 1 || !strings.Contains(err.Error(), "is INCOMPLETE, want NOT CERTIFIED") {
+	if err := c.selfTest(incomplete); exitCode(err) != 1 || !strings.Contains(err.Error(), "is INCOMPLETE, want FAILED") {
 		t.Errorf("got %v, want the self-test to fail on an incomplete certificate", err)
+	}
+	notCertified := failed
+	notCertified.Verdict = reports.SummaryNotCertified
+	if err := c.selfTest(notCertified); exitCode(err) != 1 || !strings.Contains(err.Error(), "is NOT CERTIFIED, want FAILED") {
+		t.Errorf("got %v, want the self-test to fail on a certificate that is not FAILED", err)
 	}
 }
 

@@ -4,7 +4,7 @@
 //
 // Exit codes: 0 success, 1 a command failed, 2 bad usage or input (unknown flag or value; for
 // certify also an unknown StorageClass, an unreachable cluster or missing permissions). certify
-// adds: 0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE (no verdict could be reached).
+// adds: 0 CERTIFIED, 1 NOT CERTIFIED or FAILED, 3 INCOMPLETE (no verdict could be reached).
 package main
 
 import (
