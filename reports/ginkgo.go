@@ -36,8 +36,9 @@ const (
 // A spec contributes to the row of every "check:<id>" label it carries; specs without such a
 // label are ignored, unknown ids are listed in Warnings. Passed specs are Pass; specs skipped
 // with a "not applicable: <reason>" message are NotApplicable; other skipped or pending specs are
-// not counted; failed specs are Fail when they had reached their "judging" report entry and
-// Error otherwise or when they carry a "harness error" entry; panicked, interrupted, aborted and timed-out specs are Error.
+// not counted; failed specs are Fail when they had reached their "judging" report entry, and
+// Error before it or when they carry a "harness error" entry; panicked, interrupted, aborted and
+// timed-out specs are Error.
 //
 // The certificate is incomplete (Complete false, Reason set) when reports is empty, when a suite
 // was interrupted, timed out, failed to compile or was not run (a special suite failure reason),
