@@ -147,6 +147,9 @@ func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.In
 	st, err := a.Status(ctx)
 	harnessOK(err, "asking the agent for its status")
 	_, err = a.WaitAcknowledged(ctx, st.OK+ackedAfterRecovery, 3*time.Minute)
+	if errors.Is(err, agent.ErrNoStatus) {
+		harnessOK(err, "waiting for writes to be acknowledged again")
+	}
 	Expect(err).NotTo(HaveOccurred(), "the workload did not accept writes after %s", inj.Fault)
 
 	By("stopping the writer and reading everything back")
