@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -277,7 +278,7 @@ func failureReason(f types.Failure) string {
 	if f.ForwardedPanic != "" {
 		msg += ": " + f.ForwardedPanic
 	}
-	r := clip(oneLine(msg))
+	r := clip(plainError(oneLine(msg)))
 	if r == "" {
 		r = "no failure message"
 	}
@@ -285,6 +286,25 @@ func failureReason(f types.Failure) string {
 		r += fmt.Sprintf(" (at %s:%d)", filepath.Base(f.Location.FileName), f.Location.LineNumber)
 	}
 	return r
+}
+
+// gomegaError matches, on one line, what Gomega's HaveOccurred writes for an unexpected error
+// (gomega/format.Object): "<desc> Unexpected error: <*T | 0x…>: <err.Error()> { <fields> }
+// occurred". Group 1 is the description, group 2 the error text.
+var gomegaError = regexp.MustCompile(`^(.*?)\s*Unexpected error: <[^>]*>: (.*?) \{ .*occurred$`)
+
+// plainError rewrites a one-line Gomega "Unexpected error" message as "<desc>: <error text>",
+// dropping the error's type, address and field dump, which mean nothing to a certificate's
+// reader. Any other message is returned as it is.
+func plainError(msg string) string {
+	m := gomegaError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	if m[1] == "" {
+		return m[2]
+	}
+	return m[1] + ": " + m[2]
 }
 
 // oneLine collapses all runs of white space, newlines included, into single spaces.
