@@ -3,12 +3,14 @@
 #   K8S_VERSION   Kubernetes version of the kind node image (default v1.34.4)
 #   KIND_CLUSTER  kind cluster name (default stateproof)
 #   KEEP_CLUSTER  1 keeps the cluster after test-e2e
+#   PROCS         parallel Ginkgo processes of test-e2e, e2e, certify and certify-kind (default 4);
+#                 each spec leases the worker nodes it occupies; 1 runs everything serially
 #   LABEL_FILTER, FOCUS   passed to ginkgo by test-e2e
 #   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
 #   MOVABLE_STORAGE_CLASS  class whose volumes can follow a pod to another node (default shared);
-#                 test-e2e runs the specs that move a pod (recovery:out-of-service) on it instead
-#                 of on STORAGE_CLASS, where "not applicable" is a failure; empty runs them on
-#                 STORAGE_CLASS
+#                 test-e2e and e2e run the specs that move a pod (recovery:out-of-service) on it
+#                 instead of on STORAGE_CLASS, where "not applicable" is a failure; empty runs
+#                 them on STORAGE_CLASS
 #   REQUIRE_APPLICABLE  1 fails (instead of skipping) specs whose fault does not apply to the class
 #   READY_TIMEOUT how long a workload may take to become Ready (default 5m)
 #   SUITE_TIMEOUT limit of one suite run (ginkgo --timeout, default 3h)
@@ -22,6 +24,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 IMAGES ?= auto
+PROCS ?= 4
 K8S_VERSION ?= v1.34.4
 KIND_CLUSTER ?= stateproof
 ARTIFACTS ?= _artifacts
@@ -44,11 +47,15 @@ export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
 BIN := _build/stateproof
 SUITES := _build/suites.test
+GINKGO := _build/ginkgo
+PROGRESS = $(ARTIFACTS)/progress.log
 # The harness's self-test: certifying the bad class must fail the node-restart check (its
 # volumes are on a tmpfs inside the node, lost when the node stops).
 SELF_TEST = $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class $(SELF_TEST_CLASS) \
   --workloads mysql --faults node-failure-stop --label-filter fault:node-failure-stop --ready-timeout $(READY_TIMEOUT) \
-  --report-dir $(ARTIFACTS)/certify/$(SELF_TEST_CLASS) --expect-failed data-node-restart
+  --report-dir $(ARTIFACTS)/certify/$(SELF_TEST_CLASS) --expect-failed data-node-restart --procs 1
+# test-e2e runs it beside the suites when PROCS > 1 (its spec leases a node like any other) and
+# after them when PROCS=1.
 
 .PHONY: help build suites docker images cluster-up cluster-down test test-e2e e2e certify certify-kind clean
 
@@ -60,8 +67,9 @@ help: ## Show this help
 build: ## Build the static stateproof CLI into _build/
 	@CGO_ENABLED=0 go build -buildvcs=auto -trimpath -o $(BIN) ./cmd/stateproof
 
-suites: ## Precompile the e2e suites into _build/suites.test (what stateproof certify runs)
+suites: ## Precompile the e2e suites into _build/suites.test and the ginkgo CLI that runs them in parallel (what stateproof certify runs)
 	@go test -c -tags e2e -o $(SUITES) ./suites
+	@go build -o $(GINKGO) github.com/onsi/ginkgo/v2/ginkgo
 
 docker: ## Install (apt) and start Docker when it does not answer; no-op where it runs
 	@bash fixtures/engine/docker.sh
@@ -80,42 +88,48 @@ test: ## Unit tests (no cluster, no Docker)
 	go vet -tags e2e ./suites/...
 	go test ./...
 
-test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster, the bad-class self-test (then deletes the cluster unless KEEP_CLUSTER=1)
-	@rc=0; if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
-	  $(MAKE) --no-print-directory e2e LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )!recovery:out-of-service' || rc=$$?; \
-	else $(MAKE) --no-print-directory e2e || rc=$$?; fi; \
-	if [ -n "$(MOVABLE_STORAGE_CLASS)" ] && [ "$(MOVABLE_STORAGE_CLASS)" != "$(STORAGE_CLASS)" ]; then \
-	  echo "== specs that move a pod to another node, on StorageClass $(MOVABLE_STORAGE_CLASS) =="; \
-	  $(MAKE) --no-print-directory e2e STORAGE_CLASS=$(MOVABLE_STORAGE_CLASS) ARTIFACTS=$(ARTIFACTS)/$(MOVABLE_STORAGE_CLASS) REQUIRE_APPLICABLE=1 \
-	    LABEL_FILTER='$(if $(LABEL_FILTER),($(LABEL_FILTER)) && )recovery:out-of-service' || rc=$$?; \
+test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the bad-class self-test, in parallel (then deletes the cluster unless KEEP_CLUSTER=1)
+	@start=$$(date +%s); rc=0; self=; \
+	selftest=$(if $(and $(SELF_TEST_CLASS),$(if $(LABEL_FILTER)$(FOCUS),,1)),1); \
+	if [ -n "$$selftest" ] && [ "$(PROCS)" -gt 1 ]; then \
+	  echo "== self-test, beside the suites: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail ([self-test] lines)"; \
+	  ( $(SELF_TEST) 2>&1 | sed -u 's/^/[self-test] /' ) & self=$$!; \
 	fi; \
-	if [ -n "$(SELF_TEST_CLASS)" ] && [ -z "$(LABEL_FILTER)$(FOCUS)" ]; then \
+	$(MAKE) --no-print-directory e2e || rc=$$?; \
+	if [ -n "$$self" ]; then wait $$self || rc=$$?; \
+	elif [ -n "$$selftest" ]; then \
 	  echo "== self-test: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail =="; \
 	  $(SELF_TEST) || rc=$$?; \
 	fi; \
+	echo "== test-e2e: suites$${selftest:+ and self-test} in $$(( $$(date +%s) - start )) s with PROCS=$(PROCS), exit $$rc"; \
 	if [ "$(KEEP_CLUSTER)" != 1 ]; then $(BIN) cluster delete; fi; exit $$rc
 
-e2e: ## Run the suites against the current cluster (no set-up, no tear-down)
-	@mkdir -p $(ARTIFACTS)
-	go tool ginkgo -v --tags=e2e --timeout=$(SUITE_TIMEOUT) --junit-report=junit.xml --json-report=report.json \
+e2e: ## Run the suites against the current cluster in PROCS parallel processes (no set-up, no tear-down)
+	@mkdir -p $(ARTIFACTS); : > $(PROGRESS); tail=; \
+	if [ "$(PROCS)" -gt 1 ]; then tail -n +1 -F --pid=$$$$ $(PROGRESS) 2>/dev/null & tail=$$!; fi; \
+	start=$$(date +%s); rc=0; \
+	go tool ginkgo -v --procs=$(PROCS) --randomize-all --tags=e2e --timeout=$(SUITE_TIMEOUT) --junit-report=junit.xml --json-report=report.json \
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
 	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
-	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) \
-	  --storage-class=$(STORAGE_CLASS) --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable)
+	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) --progress-file=$(abspath $(PROGRESS)) \
+	  --storage-class=$(STORAGE_CLASS) $(if $(MOVABLE_STORAGE_CLASS),--movable-storage-class=$(MOVABLE_STORAGE_CLASS)) \
+	  --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable) || rc=$$?; \
+	[ -z "$$tail" ] || kill $$tail 2>/dev/null || true; \
+	echo "== suites: $(PROCS) parallel process(es), $$(( $$(date +%s) - start )) s wall time, exit $$rc"; exit $$rc
 
 certify: images suites ## Certify STORAGE_CLASS (kind cluster, or CERTIFY_KUBECONFIG's): certificate in $(ARTIFACTS)/certify/<class>
-	@$(BIN) certify --storage-class $(STORAGE_CLASS) $(if $(CERTIFY_KUBECONFIG),--kubeconfig $(CERTIFY_KUBECONFIG)) \
+	@$(BIN) certify --storage-class $(STORAGE_CLASS) $(if $(CERTIFY_KUBECONFIG),--kubeconfig $(CERTIFY_KUBECONFIG)) --procs $(PROCS) \
 	  --workloads $(CERTIFY_WORKLOADS) $(if $(CERTIFY_FAULTS),--faults $(CERTIFY_FAULTS)) --ready-timeout $(READY_TIMEOUT) \
 	  --report-dir $(ARTIFACTS)/certify/$(STORAGE_CLASS)
 
 certify-kind: cluster-up suites ## Certify the kind classes: standard (not certified: node-bound), shared (certified), the bad class (must fail)
 	@rc=0; \
 	echo "== certify standard: node-local volumes, expected NOT CERTIFIED (node loss not applicable)"; \
-	s=0; $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class standard --workloads $(KIND_CERTIFY_WORKLOADS) \
+	s=0; $(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class standard --workloads $(KIND_CERTIFY_WORKLOADS) --procs $(PROCS) \
 	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/standard || s=$$?; \
 	if [ $$s -ne 1 ]; then echo "certify-kind: standard exited $$s, want 1 (NOT CERTIFIED)"; rc=1; fi; \
 	echo "== certify shared: volumes reachable from every node, expected CERTIFIED"; \
-	$(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class shared --workloads $(KIND_CERTIFY_WORKLOADS) \
+	$(BIN) certify --kubeconfig $(KUBECONFIG_OUT) --storage-class shared --workloads $(KIND_CERTIFY_WORKLOADS) --procs $(PROCS) \
 	  --ready-timeout $(READY_TIMEOUT) --report-dir $(ARTIFACTS)/certify/shared || rc=$$?; \
 	echo "== compare: the two certificates must differ exactly where node-local storage cannot follow a pod"; \
 	$(BIN) compare --expect-differ data-node-loss $(ARTIFACTS)/certify/standard $(ARTIFACTS)/certify/shared || rc=1; \

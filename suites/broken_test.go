@@ -15,14 +15,14 @@ import (
 // The negative controls: a fixture variant built to lose data must FAIL the data-survival
 // check, proving the checker can see loss. The spec passes only when the loss is detected.
 var _ = Describe("Data-survival checker", Label("negative"), func() {
-	DescribeTable("detects the loss of acknowledged writes", Serial, Label("disruptive", "fault:pod-delete"),
+	DescribeTable("detects the loss of acknowledged writes", Label("disruptive", "fault:pod-delete"),
 		func(ctx SpecContext, w workload) {
-			ns := namespace(ctx, w.name)
-			target, start := w.deploy(ctx, ns)
+			s := newSite(ctx, w.name, w.nodes, false)
+			target, start := w.deploy(ctx, s)
 			f := podDelete(false)()
-			requireApplicable(ctx, f, target)
+			requireApplicable(ctx, s, f, target)
 			a := start()
-			writesFlowing(ctx, a)
+			writesFlowing(ctx, a, w.acked())
 			inj := injectAndRecover(ctx, f, target)
 			r := measureData(ctx, w, a, inj)
 			Expect(r.preconditions).To(Succeed())

@@ -22,29 +22,44 @@ type workload struct {
 	name string
 	// title names it in the spec text, with the durability setting it runs.
 	title string
+	// nodes is how many worker nodes its pods occupy (leased for the spec; a fault whose pod
+	// moves leases one more).
+	nodes int
 	// claimTemplate is the volumeClaimTemplates name of the StatefulSet whose pod faults hit;
 	// empty when the faults hit a Deployment's pod (no identity to keep).
 	claimTemplate string
 	// uniqueKinds are the history kinds (history.Op.Kind) whose every acknowledged id must be
 	// read back after recovery.
 	uniqueKinds []string
+	// minAcked, when > 0, replaces minAckedBeforeFault as the precondition: the acknowledged
+	// writes needed before the fault (a workload with a low write rate needs fewer).
+	minAcked int
 	// maxRPO, when > 0, tolerates the loss of writes acknowledged in that window before the
 	// fault (Redis with appendfsync everysec); the measured RPO must stay within it.
 	maxRPO time.Duration
-	// deploy deploys the workload into ns. It returns the pod the faults hit and a function
-	// that starts the writer (called after requireApplicable).
-	deploy func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle)
+	// deploy deploys the workload on s. It returns the pod the faults hit and a function that
+	// starts the writer (called after requireApplicable).
+	deploy func(ctx SpecContext, s site) (faults.Target, func() *agent.Handle)
 	// judge, if set, adds the workload's own verdicts on the history (Redis registers).
 	judge func(ops []history.Op)
 }
 
-// keepsWrites is the data-survival spec body of workload w.
-func keepsWrites(w workload) func(ctx SpecContext, newFault func() faults.Fault) {
-	return func(ctx SpecContext, newFault func() faults.Fault) {
-		ns := namespace(ctx, w.name)
-		target, start := w.deploy(ctx, ns)
-		f := newFault()
-		requireApplicable(ctx, f, target)
+// acked is the precondition of w: acknowledged writes needed before the fault.
+func (w workload) acked() int {
+	if w.minAcked > 0 {
+		return w.minAcked
+	}
+	return minAckedBeforeFault
+}
+
+// keepsWrites is the data-survival spec body of workload w: it leases w's nodes plus the
+// fault's spare ones, deploys w there and runs dataSurvivesFault.
+func keepsWrites(w workload) func(ctx SpecContext, c faultCase) {
+	return func(ctx SpecContext, c faultCase) {
+		s := newSite(ctx, w.name, w.nodes+c.spare, c.movesPod)
+		target, start := w.deploy(ctx, s)
+		f := c.newFault()
+		requireApplicable(ctx, s, f, target)
 		dataSurvivesFault(ctx, w, start(), f, target)
 	}
 }
@@ -57,6 +72,13 @@ type faultCase struct {
 	labels   []string
 	newFault func() faults.Fault
 	timeout  time.Duration
+	// spare is how many worker nodes the fault needs beyond the workload's own: somewhere for
+	// the pod to go once its node is out of service. (A drained pod may wait for its own node's
+	// uncordon: the drain specs judge the eviction, not a move.)
+	spare int
+	// movesPod marks the specs whose pod must come back on another node (out of service): they
+	// run on --movable-storage-class.
+	movesPod bool
 }
 
 // faultCases is every fault of the faults package.
@@ -70,14 +92,14 @@ func faultCases() []faultCase {
 	const pod, node = 15 * time.Minute, 20 * time.Minute
 	returns, oos := "recovery:node-returns", "recovery:out-of-service"
 	return []faultCase{
-		{"when its pod is deleted", "pod-delete", []string{"check:data-pod-delete"}, podDelete(false), pod},
-		{"when its pod is force-deleted (grace period 0)", "pod-delete-force", []string{"check:data-pod-delete"}, podDelete(true), pod},
-		{"when its node is stopped and comes back", "node-failure-stop", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Stop, nodefailure.NodeReturns), node},
-		{"when its node is killed and comes back", "node-failure-kill", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), node},
-		{"when its node is paused and comes back", "node-failure-pause", []string{returns, "check:data-node-restart"}, nodeFailure(nodefailure.Pause, nodefailure.NodeReturns), node},
-		{"when its node is stopped and declared out of service", "node-failure-stop", []string{oos, "check:data-node-loss"}, nodeFailure(nodefailure.Stop, nodefailure.OutOfService), node},
-		{"when its node is killed and declared out of service", "node-failure-kill", []string{oos, "check:data-node-loss"}, nodeFailure(nodefailure.Kill, nodefailure.OutOfService), node},
-		{"when its node is drained", "node-drain", []string{"check:data-drain"}, func() faults.Fault { return newDrain() }, node},
+		{text: "when its pod is deleted", fault: "pod-delete", labels: []string{"check:data-pod-delete"}, newFault: podDelete(false), timeout: pod},
+		{text: "when its pod is force-deleted (grace period 0)", fault: "pod-delete-force", labels: []string{"check:data-pod-delete"}, newFault: podDelete(true), timeout: pod},
+		{text: "when its node is stopped and comes back", fault: "node-failure-stop", labels: []string{returns, "check:data-node-restart"}, newFault: nodeFailure(nodefailure.Stop, nodefailure.NodeReturns), timeout: node},
+		{text: "when its node is killed and comes back", fault: "node-failure-kill", labels: []string{returns, "check:data-node-restart"}, newFault: nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), timeout: node},
+		{text: "when its node is paused and comes back", fault: "node-failure-pause", labels: []string{returns, "check:data-node-restart"}, newFault: nodeFailure(nodefailure.Pause, nodefailure.NodeReturns), timeout: node},
+		{text: "when its node is stopped and declared out of service", fault: "node-failure-stop", labels: []string{oos, "check:data-node-loss"}, newFault: nodeFailure(nodefailure.Stop, nodefailure.OutOfService), timeout: node, spare: 1, movesPod: true},
+		{text: "when its node is killed and declared out of service", fault: "node-failure-kill", labels: []string{oos, "check:data-node-loss"}, newFault: nodeFailure(nodefailure.Kill, nodefailure.OutOfService), timeout: node, spare: 1, movesPod: true},
+		{text: "when its node is drained", fault: "node-drain", labels: []string{"check:data-drain"}, newFault: func() faults.Fault { return newDrain() }, timeout: node},
 	}
 }
 
@@ -91,16 +113,16 @@ func faultEntries(keep func(faultCase) bool) []any {
 			continue
 		}
 		labels := append([]string{"fault:" + c.fault}, c.labels...)
-		entries = append(entries, Entry(c.text, Label(labels...), c.newFault, SpecTimeout(c.timeout)))
+		entries = append(entries, Entry(c.text, Label(labels...), c, SpecTimeout(c.timeout)))
 	}
 	return entries
 }
 
 // dataSurvivalTable declares "keeps every acknowledged write" for w over the fault cases
-// accepted by keep.
+// accepted by keep. The specs run in parallel with others: each leases the nodes it occupies.
 func dataSurvivalTable(w workload, keep func(faultCase) bool) {
 	Describe(w.title, Label("workload:"+w.name), func() {
-		args := append([]any{Serial, Label("disruptive"), keepsWrites(w)}, faultEntries(keep)...)
+		args := append([]any{Label("disruptive"), keepsWrites(w)}, faultEntries(keep)...)
 		DescribeTable("keeps every acknowledged write", args...)
 	})
 }

@@ -7,6 +7,8 @@ package suites
 import (
 	"context"
 	"flag"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 var flags struct {
 	kubeconfig, kubeContext, imagesFile, artifacts, storageClass, runID string
+	movableStorageClass, leaseDir, progressFile                         string
 	readyTimeout                                                        time.Duration
 	requireApplicable                                                   bool
 }
@@ -27,11 +30,17 @@ func init() {
 	flag.StringVar(&flags.artifacts, "artifacts", "_artifacts", "folder for histories and, on failure, pod logs and events")
 	flag.StringVar(&flags.storageClass, "storage-class", "standard", "StorageClass the workloads' PVCs use")
 	flag.StringVar(&flags.runID, "run-id", "", "label (stateproof.io/run) for every namespace this run creates, so its caller can delete leftovers")
-	flag.BoolVar(&flags.requireApplicable, "require-applicable", false, "fail, instead of skipping, a spec whose fault is not applicable to this StorageClass (make test-e2e sets it for MOVABLE_STORAGE_CLASS)")
+	flag.StringVar(&flags.movableStorageClass, "movable-storage-class", "", "StorageClass for the specs whose pod moves to another node (recovery:out-of-service), which then must be applicable (default: --storage-class)")
+	flag.BoolVar(&flags.requireApplicable, "require-applicable", false, "fail, instead of skipping, a spec whose fault is not applicable to this StorageClass")
+	flag.StringVar(&flags.leaseDir, "lease-dir", "", "lock directory of the worker-node leases, shared by every process testing the cluster (default: one per cluster under the temporary directory)")
+	flag.StringVar(&flags.progressFile, "progress-file", "", "file that gets a line when a spec starts, waits for nodes, leases them and ends (default <artifacts>/progress.log)")
 	flag.DurationVar(&flags.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
 }
 
 func TestE2E(t *testing.T) {
+	if flags.progressFile == "" {
+		flags.progressFile = filepath.Join(flags.artifacts, "progress.log")
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "stateproof e2e")
 }
@@ -44,11 +53,16 @@ var _ = BeforeSuite(func(ctx context.Context) {
 	Expect(err).NotTo(HaveOccurred())
 }, NodeTimeout(time.Minute))
 
-// Every fault is undone by its spec's DeferCleanup; this checks, once all specs ran, that the
-// cluster really is back: every node Ready, schedulable and free of failure taints.
-var _ = AfterSuite(func(ctx context.Context) {
+// Every fault is undone by its spec's DeferCleanup; this checks, once all specs of every
+// process ran (on process 1, holding every worker's lease, so that no spec of a concurrent run
+// has a node down), that the cluster really is back: every node Ready, schedulable and free of
+// failure taints.
+var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	if env == nil {
 		return
 	}
+	l, err := env.pool.Acquire(ctx, fmt.Sprintf("process %d: the suite's final node check", GinkgoParallelProcess()), len(env.pool.Nodes()))
+	Expect(err).NotTo(HaveOccurred(), "leasing every worker for the final node check")
+	defer l.Release()
 	Expect(env.client.WaitNodesHealthy(ctx, 3*time.Minute)).To(Succeed(), "a fault was not undone")
-}, NodeTimeout(4*time.Minute))
+}, NodeTimeout(20*time.Minute))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stateproof/stateproof/fixtures/images"
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/lease"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 
@@ -25,6 +26,8 @@ import (
 type environment struct {
 	client *kube.Client
 	images images.Set
+	// pool hands out the worker nodes to the specs running at the same time.
+	pool *lease.Pool
 }
 
 func newEnvironment(ctx context.Context) (*environment, error) {
@@ -40,13 +43,21 @@ func newEnvironment(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	e.client.RunID = flags.runID
-	if err := e.client.StorageClassExists(ctx, flags.storageClass); err != nil {
+	for _, class := range []string{flags.storageClass, flags.movableStorageClass} {
+		if class == "" {
+			continue
+		}
+		if err := e.client.StorageClassExists(ctx, class); err != nil {
+			return nil, err
+		}
+	}
+	if e.pool, err = newPool(ctx, e.client); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// namespace creates a fresh namespace for the current spec and registers its clean-up: on
+// namespace creates a fresh namespace for the current spec (newSite leases its nodes first) and registers its clean-up: on
 // failure the pods' logs and the events are saved under the artifacts folder first; the
 // namespace is always deleted.
 func namespace(ctx context.Context, suite string) string {

@@ -21,16 +21,18 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 	// than maxUnavailable pods unavailable is refused with 429 Too Many Requests
 	// (https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/). kubectl drain
 	// retries it. With three replicas on three workers and maxUnavailable 1, draining a second
-	// node must wait until the pod evicted by the first drain is Ready again.
-	It("holds its PodDisruptionBudget while two nodes are drained back to back", Serial,
+	// node must wait until the pod evicted by the first drain is Ready again. The spec leases
+	// exactly three nodes, so the evicted pod has nowhere else to go.
+	It("holds its PodDisruptionBudget while two nodes are drained back to back",
 		Label("disruptive", "fault:node-drain"), SpecTimeout(20*time.Minute), func(ctx SpecContext) {
 			const replicas = 3
-			ns := namespace(ctx, "mysql")
-			d := deployMySQL(ctx, ns, replicas)
+			s := newSite(ctx, "mysql", replicas, false)
+			ns := s.ns
+			d := deployMySQL(ctx, s, replicas)
 			first, second := newDrain(), newDrain()
 			target := faults.Target{Namespace: ns, Pod: mysql.PodName(0)}
 			next := faults.Target{Namespace: ns, Pod: mysql.PodName(1)}
-			requireApplicable(ctx, first, target)
+			requireApplicable(ctx, s, first, target)
 			a := startMySQLAgent(ctx, d, 0)
 			pods := watchPods(ctx, ns, mysql.Selector)
 			nodes := map[string]bool{}
@@ -38,7 +40,7 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 				nodes[e.Node] = true
 			}
 			Expect(nodes).To(HaveLen(replicas), "the %d MySQL pods must run on distinct nodes", replicas)
-			writesFlowing(ctx, a)
+			writesFlowing(ctx, a, minAckedBeforeFault)
 			before := identity(ctx, ns, target.Pod, mysql.ClaimTemplate)
 
 			inj := inject(ctx, first, target)

@@ -15,19 +15,20 @@ import (
 // rows/s. With innodb_flush_log_at_trx_commit=1 every acknowledged commit is on the volume.
 func mysqlWorkload() workload {
 	return workload{
-		name: "mysql", title: "MySQL", claimTemplate: mysql.ClaimTemplate, uniqueKinds: []string{"insert"},
-		deploy: func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-			d := deployMySQL(ctx, ns, 1)
-			return faults.Target{Namespace: ns, Pod: mysql.PodName(0)}, func() *agent.Handle { return startMySQLAgent(ctx, d, 0) }
+		name: "mysql", title: "MySQL", nodes: 1, claimTemplate: mysql.ClaimTemplate, uniqueKinds: []string{"insert"},
+		deploy: func(ctx SpecContext, s site) (faults.Target, func() *agent.Handle) {
+			d := deployMySQL(ctx, s, 1)
+			return faults.Target{Namespace: s.ns, Pod: mysql.PodName(0)}, func() *agent.Handle { return startMySQLAgent(ctx, d, 0) }
 		},
 	}
 }
 
-// deployMySQL deploys the MySQL fixture with replicas pods on the StorageClass under test.
-func deployMySQL(ctx SpecContext, ns string, replicas int) *mysql.Deployment {
-	By("deploying the MySQL StatefulSet on StorageClass " + flags.storageClass)
+// deployMySQL deploys the MySQL fixture with replicas pods on s (its namespace, nodes and
+// StorageClass).
+func deployMySQL(ctx SpecContext, s site, replicas int) *mysql.Deployment {
+	By("deploying the MySQL StatefulSet on StorageClass " + s.storageClass)
 	d, err := mysql.Deploy(ctx, env.client, mysql.Params{
-		Namespace: ns, StorageClass: flags.storageClass, Image: env.images.MySQL, Replicas: replicas,
+		Namespace: s.ns, StorageClass: s.storageClass, Image: env.images.MySQL, Replicas: replicas, Nodes: s.nodes,
 	}, flags.readyTimeout)
 	Expect(err).NotTo(HaveOccurred())
 	return d

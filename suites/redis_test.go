@@ -21,8 +21,8 @@ import (
 // linearizabilityTimeout bounds porcupine's search; past it the verdict is "unknown", an error.
 const linearizabilityTimeout = time.Minute
 
-// redisWorkload is Redis as the data-survival table runs it, deployed with p (namespace and
-// class are filled in): a primary and two replicas, the writer on the primary at 50
+// redisWorkload is Redis as the data-survival table runs it, deployed with p (namespace, nodes
+// and class are filled in): a primary and two replicas on one leased node, the writer on the primary at 50
 // operations/s (unique keys, list appends, register writes and reads). With appendfsync always
 // every acknowledged write is in the AOF on the volume; everysec tolerates losing up to about a
 // second (maxRPO 2 s: Redis delays writes once an fsync is 2 s late,
@@ -33,7 +33,7 @@ func redisWorkload(p redis.Params) workload {
 		p.AppendFsync = redis.FsyncAlways
 	}
 	w := workload{
-		name: "redis", title: "Redis (appendfsync " + p.AppendFsync + ")", claimTemplate: redis.ClaimTemplate,
+		name: "redis", title: "Redis (appendfsync " + p.AppendFsync + ")", nodes: 1, claimTemplate: redis.ClaimTemplate,
 		uniqueKinds: redis.UniqueKinds, judge: registersLinearizable,
 	}
 	switch {
@@ -42,10 +42,9 @@ func redisWorkload(p redis.Params) workload {
 	case p.AppendFsync == redis.FsyncEverySec:
 		w.maxRPO = 2 * time.Second
 	}
-	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-		p.Namespace = ns
-		d := deployRedis(ctx, p)
-		return faults.Target{Namespace: ns, Pod: redis.PodName(0)}, func() *agent.Handle { return startRedisAgent(ctx, d) }
+	w.deploy = func(ctx SpecContext, s site) (faults.Target, func() *agent.Handle) {
+		d := deployRedis(ctx, s, p)
+		return faults.Target{Namespace: s.ns, Pod: redis.PodName(0)}, func() *agent.Handle { return startRedisAgent(ctx, d) }
 	}
 	return w
 }
@@ -54,15 +53,18 @@ var _ = Describe("Data survival", func() {
 	w := redisWorkload(redis.Params{AppendFsync: redis.FsyncEverySec})
 	Describe(w.title, Label("workload:redis"), func() {
 		It("loses at most the acknowledged writes of the last 2 s when its node is killed (power cut) and comes back",
-			Serial, Label("disruptive", "fault:node-failure-kill", "recovery:node-returns"), SpecTimeout(20*time.Minute),
-			func(ctx SpecContext) { keepsWrites(w)(ctx, nodeFailure(nodefailure.Kill, nodefailure.NodeReturns)) })
+			Label("disruptive", "fault:node-failure-kill", "recovery:node-returns"), SpecTimeout(20*time.Minute),
+			func(ctx SpecContext) {
+				keepsWrites(w)(ctx, faultCase{fault: "node-failure-kill", newFault: nodeFailure(nodefailure.Kill, nodefailure.NodeReturns)})
+			})
 	})
 })
 
-// deployRedis deploys the Redis fixture (3 pods) on the StorageClass under test.
-func deployRedis(ctx SpecContext, p redis.Params) *redis.Deployment {
-	By("deploying the Redis StatefulSet on StorageClass " + flags.storageClass)
-	p.StorageClass, p.Image = flags.storageClass, env.images.Redis
+// deployRedis deploys the Redis fixture (3 pods) with p on s (its namespace, nodes and
+// StorageClass).
+func deployRedis(ctx SpecContext, s site, p redis.Params) *redis.Deployment {
+	By("deploying the Redis StatefulSet on StorageClass " + s.storageClass)
+	p.Namespace, p.StorageClass, p.Image, p.Nodes = s.ns, s.storageClass, env.images.Redis, s.nodes
 	d, err := redis.Deploy(ctx, env.client, p, flags.readyTimeout)
 	Expect(err).NotTo(HaveOccurred())
 	AddReportEntry("appendfsync", d.AppendFsync)

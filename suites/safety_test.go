@@ -21,6 +21,7 @@ var _ = Describe("Faults", Label("safety"), func() {
 	// workload's history: a fault there would blind the harness, so faults refuse it and leave
 	// the node untouched.
 	It("refuse to drain or fail the control-plane node", Serial, Label("disruptive"), func(ctx SpecContext) {
+		leaseNodes(ctx, allNodes) // no other run's fault may be under way while the nodes are checked
 		target := controlPlanePod(ctx)
 		for _, f := range []faults.Fault{
 			newDrain(),

@@ -28,13 +28,15 @@ import (
 // was swapped between ordinals.
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	const replicas = 3
-	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Serial, Label("disruptive", "check:identity"),
-		func(ctx SpecContext, newFault func() faults.Fault) {
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: replicas, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
+	// Each spec leases one node for the pods (a drained pod waits for the uncordon).
+	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Label("disruptive", "check:identity"),
+		func(ctx SpecContext, newFault func() faults.Fault, nodes int) {
+			s := newSite(ctx, "statefulset", nodes, false)
+			ns := s.ns
+			deployWeb(ctx, s, statefulset.Params{Replicas: replicas, PodManagementPolicy: appsv1.OrderedReadyPodManagement})
 			f := newFault()
 			target := faults.Target{Namespace: ns, Pod: statefulset.PodName(1)}
-			requireApplicable(ctx, f, target)
+			requireApplicable(ctx, s, f, target)
 			before := webIdentities(ctx, ns, replicas)
 
 			injectAndRecover(ctx, f, target)
@@ -47,11 +49,11 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 				Expect(judge.CheckSameIdentity(before[k], after[k])).To(Succeed())
 			}
 		},
-		Entry("when a pod is deleted", Label("fault:pod-delete"), podDelete(false), SpecTimeout(10*time.Minute)),
+		Entry("when a pod is deleted", Label("fault:pod-delete"), podDelete(false), 1, SpecTimeout(10*time.Minute)),
 		Entry("when a pod's node is killed and comes back", Label("fault:node-failure-kill", "recovery:node-returns"),
-			nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), SpecTimeout(15*time.Minute)),
+			nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), 1, SpecTimeout(15*time.Minute)),
 		Entry("when a pod's node is drained and uncordoned", Label("fault:node-drain"),
-			func() faults.Fault { return newDrain() }, SpecTimeout(10*time.Minute)),
+			func() faults.Fault { return newDrain() }, 1, SpecTimeout(10*time.Minute)),
 	)
 })
 

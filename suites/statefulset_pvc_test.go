@@ -28,8 +28,9 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	DescribeTable("applies persistentVolumeClaimRetentionPolicy", Label("check:pvc-retention"),
 		func(ctx SpecContext, policy appsv1.PersistentVolumeClaimRetentionPolicyType) {
 			retain := policy == appsv1.RetainPersistentVolumeClaimRetentionPolicyType
-			ns := namespace(ctx, "statefulset")
-			deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement,
+			s := newSite(ctx, "statefulset", 1, false)
+			ns := s.ns
+			deployWeb(ctx, s, statefulset.Params{Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement,
 				WhenScaled: policy, WhenDeleted: policy})
 			pods := watchPods(ctx, ns, statefulset.Selector)
 			AddReportEntry("judging", "persistentVolumeClaimRetentionPolicy "+string(policy))

@@ -122,20 +122,23 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 		})
 })
 
-// deployWeb deploys the StatefulSet conformance fixture on the StorageClass under test. Each
-// pod's first readiness probe comes 3 s after start, so that a pod created before its
-// predecessor is Ready cannot go unseen.
-func deployWeb(ctx context.Context, p statefulset.Params) {
-	p.StorageClass, p.Image, p.ReadyDelaySeconds = flags.storageClass, env.images.Redis, 3
+// deployWeb deploys the StatefulSet conformance fixture with p on s (its namespace, nodes and
+// StorageClass). Each pod's first readiness probe comes 3 s after start, so that a pod created
+// before its predecessor is Ready cannot go unseen.
+func deployWeb(ctx context.Context, s site, p statefulset.Params) {
+	p.Namespace, p.StorageClass, p.Nodes = s.ns, s.storageClass, s.nodes
+	p.Image, p.ReadyDelaySeconds = env.images.Redis, 3
 	By(fmt.Sprintf("deploying StatefulSet web (%d replicas, %s) on StorageClass %s", p.Replicas, p.PodManagementPolicy, p.StorageClass))
 	Expect(statefulset.Deploy(ctx, env.client, p, flags.readyTimeout)).To(Succeed())
 }
 
-// watchedWeb deploys the fixture in a fresh namespace with replicas pods and policy, and starts
-// a watch on its pods; initial is the number of events of the watch's initial list.
+// watchedWeb deploys the fixture with replicas pods and policy on a fresh site of one leased
+// node, and starts a watch on its pods; initial is the number of events of the watch's initial
+// list.
 func watchedWeb(ctx context.Context, replicas int, policy appsv1.PodManagementPolicyType) (ns string, pods *podWatch, initial int) {
-	ns = namespace(ctx, "statefulset")
-	deployWeb(ctx, statefulset.Params{Namespace: ns, Replicas: replicas, PodManagementPolicy: policy})
+	s := newSite(ctx, "statefulset", 1, false)
+	ns = s.ns
+	deployWeb(ctx, s, statefulset.Params{Replicas: replicas, PodManagementPolicy: policy})
 	pods = watchPods(ctx, ns, statefulset.Selector)
 	return ns, pods, len(pods.Events())
 }

@@ -21,8 +21,8 @@ import (
 )
 
 const (
-	// minAckedBeforeFault is the precondition: fewer acknowledged writes before the fault and the
-	// run proves nothing.
+	// minAckedBeforeFault is the precondition of a workload that sets no workload.minAcked:
+	// fewer acknowledged writes before the fault and the run proves nothing.
 	minAckedBeforeFault = 100
 	// ackedAfterRecovery writes must be acknowledged after the fault before the run stops, so
 	// that recovery is part of the history.
@@ -40,14 +40,15 @@ func startAgent(ctx context.Context, spec agent.PodSpec) *agent.Handle {
 // requireApplicable fails the spec when the fault cannot run on this cluster (Available) and
 // skips it, with the reason, when the fault does not apply to this target by design: reported as
 // "not applicable", never as a pass (with --require-applicable, a failure). Call it before
-// starting traffic.
-func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target) {
+// starting traffic. On a site that requires applicability (the movable class), not applicable is
+// a failure.
+func requireApplicable(ctx context.Context, s site, f faults.Fault, target faults.Target) {
 	Expect(f.Available(ctx)).To(Succeed(), "fault %s is not available on this cluster", f.Name())
 	if a, ok := f.(faults.Applicability); ok {
 		err := a.Applicable(ctx, target)
 		if na := (*faults.NotApplicableError)(nil); errors.As(err, &na) {
-			if flags.requireApplicable {
-				Fail("--require-applicable: " + na.Error())
+			if s.requireApplicable {
+				Fail(fmt.Sprintf("StorageClass %s must make this spec applicable (--require-applicable or --movable-storage-class): %s", s.storageClass, na.Error()))
 			}
 			AddReportEntry("verdict", "not applicable: "+na.Reason)
 			Skip("not applicable: " + na.Reason)
@@ -62,7 +63,7 @@ func requireApplicable(ctx context.Context, f faults.Fault, target faults.Target
 // (w.claimTemplate set). Measurements go into the
 // report. The caller has called requireApplicable before starting the agent.
 func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f faults.Fault, target faults.Target) {
-	writesFlowing(ctx, a)
+	writesFlowing(ctx, a, w.acked())
 	if w.claimTemplate == "" { // a Deployment's pod: no identity to keep
 		dataKept(ctx, w, a, injectAndRecover(ctx, f, target))
 		return
@@ -75,14 +76,14 @@ func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f fault
 	identityKept(ctx, target, before, w.claimTemplate, judge.CheckSameIdentity)
 }
 
-// writesFlowing waits until the agent has minAckedBeforeFault acknowledged writes and reports
-// its CPU share over 100 more.
-func writesFlowing(ctx context.Context, a *agent.Handle) {
-	By("waiting for acknowledged writes before the fault")
-	started, err := a.WaitAcknowledged(ctx, minAckedBeforeFault, 2*time.Minute)
+// writesFlowing waits until the agent has n acknowledged writes (the precondition) and reports
+// its CPU share over n more.
+func writesFlowing(ctx context.Context, a *agent.Handle, n int) {
+	By(fmt.Sprintf("waiting for %d acknowledged writes before the fault", n))
+	started, err := a.WaitAcknowledged(ctx, n, 2*time.Minute)
 	Expect(err).NotTo(HaveOccurred())
-	// 100 more writes measure the agent's CPU in steady writing (its start-up excluded).
-	steady, err := a.WaitAcknowledged(ctx, started.OK+100, time.Minute)
+	// n more writes measure the agent's CPU in steady writing (its start-up excluded).
+	steady, err := a.WaitAcknowledged(ctx, started.OK+n, time.Minute)
 	Expect(err).NotTo(HaveOccurred())
 	if up := steady.UpSeconds - started.UpSeconds; up > 0 {
 		AddReportEntry("agent cpu share of a core", (steady.CPUSeconds-started.CPUSeconds)/up)
@@ -165,7 +166,7 @@ func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.In
 	Expect(err).NotTo(HaveOccurred(), "the workload could not read its data back")
 
 	unique := judge.OnlyKinds(ops, w.uniqueKinds...)
-	r := dataResult{ops: ops, preconditions: judge.Preconditions(unique, inj.Start, minAckedBeforeFault)}
+	r := dataResult{ops: ops, preconditions: judge.Preconditions(unique, inj.Start, w.acked())}
 	rpo, rpoErr := judge.RPO(unique, ids, inj.Start)
 	if w.maxRPO > 0 {
 		// Writes acknowledged within maxRPO before the fault, or while it took hold (up to

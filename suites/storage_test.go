@@ -31,8 +31,8 @@ const optionalModeLimit = 30 * time.Second
 // https://kubernetes.io/docs/concepts/storage/storage-classes/).
 var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 	It("binds a PVC for a consumer pod within the time limit", Label("check:provisioning"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
-		ns := namespace(ctx, "storage")
-		c := claim(ns, "provisioned", corev1.ReadWriteOnce)
+		c := claim(newSite(ctx, "storage", 1, false), "provisioned", corev1.ReadWriteOnce)
+		ns := c.Namespace
 		start := time.Now()
 		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
 		AddReportEntry("judging", "provisioning")
@@ -44,10 +44,11 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 	})
 
 	It("offers ReadWriteOnce, and reports which other access modes it offers", Label("check:access-modes"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
-		ns := namespace(ctx, "storage")
+		s := newSite(ctx, "storage", 1, false)
+		ns := s.ns
 		modes := []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteOncePod, corev1.ReadWriteMany, corev1.ReadOnlyMany}
 		for i, m := range modes {
-			Expect(volume.Create(ctx, env.client.Clientset, claim(ns, fmt.Sprintf("mode-%d", i), m))).To(Succeed())
+			Expect(volume.Create(ctx, env.client.Clientset, claim(s, fmt.Sprintf("mode-%d", i), m))).To(Succeed())
 		}
 		AddReportEntry("judging", "access modes")
 		// A refusal (ProvisioningFailed) ends the wait for that mode. ReadWriteOnce gets the full
@@ -127,16 +128,16 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 	})
 })
 
-// claim is a 1Gi claim named name on the StorageClass under test, consumed by a pod running the
-// Redis image (it has sh, offline and upstream).
-func claim(ns, name string, mode corev1.PersistentVolumeAccessMode) volume.Claim {
-	return volume.Claim{Namespace: ns, Name: name, StorageClass: flags.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Redis}
+// claim is a 1Gi claim named name on s (its namespace, nodes and StorageClass), consumed by a
+// pod running the Redis image (it has sh, offline and upstream).
+func claim(s site, name string, mode corev1.PersistentVolumeAccessMode) volume.Claim {
+	return volume.Claim{Namespace: s.ns, Name: name, StorageClass: s.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Redis, Nodes: s.nodes}
 }
 
 // mountedClaim creates, in a fresh namespace, a ReadWriteOnce claim named name and its consumer
 // pod, and returns once the PVC is Bound and the pod Ready.
 func mountedClaim(ctx SpecContext, name string) (volume.Claim, *corev1.PersistentVolumeClaim) {
-	c := claim(namespace(ctx, "storage"), name, corev1.ReadWriteOnce)
+	c := claim(newSite(ctx, "storage", 1, false), name, corev1.ReadWriteOnce)
 	Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
 	pvc, err := volume.WaitBound(ctx, env.client.Clientset, c.Namespace, c.Name, bindLimit)
 	Expect(err).NotTo(HaveOccurred())

@@ -22,14 +22,17 @@ const (
 )
 
 // wordpressWorkload is the WordPress + MySQL pair as the data-survival table runs it, deployed
-// with p (namespace and class are filled in) and with the faults on tier: the writer publishes 5
+// with p (namespace, nodes and class are filled in) and with the faults on tier: the writer publishes 5
 // posts/s over XML-RPC, every 10th a media upload, and the read-back compares each post's content
 // and each media file's bytes. With the faults on the MySQL tier WordPress must reconnect to
 // MySQL wherever it comes back. p.ContentOnEmptyDir is the negative control.
 func wordpressWorkload(tier string, p wordpress.Params) workload {
 	w := workload{
 		name: "wordpress", title: "WordPress + MySQL (faults on the " + tier + " tier)",
-		uniqueKinds: wordpress.UniqueKinds,
+		nodes: 2, uniqueKinds: wordpress.UniqueKinds, // the tiers never share a node
+		// 50 posts at 5/s (10 s), 5 of them with a media file: enough that a lost volume of
+		// either tier shows (the emptyDir control loses every media file).
+		minAcked: 50,
 	}
 	if p.ContentOnEmptyDir {
 		w.title = "WordPress with wp-content on an emptyDir"
@@ -37,12 +40,11 @@ func wordpressWorkload(tier string, p wordpress.Params) workload {
 	if tier == tierMySQL {
 		w.claimTemplate = mysql.ClaimTemplate
 	}
-	w.deploy = func(ctx SpecContext, ns string) (faults.Target, func() *agent.Handle) {
-		p.Namespace = ns
-		d := deployWordPress(ctx, p)
-		target := faults.Target{Namespace: ns, Pod: mysql.PodName(0)}
+	w.deploy = func(ctx SpecContext, s site) (faults.Target, func() *agent.Handle) {
+		d := deployWordPress(ctx, s, p)
+		target := faults.Target{Namespace: s.ns, Pod: mysql.PodName(0)}
 		if tier == tierWordPress {
-			target = faults.Target{Namespace: ns, Pod: wordpressPod(ctx, ns), Selector: wordpress.Selector}
+			target = faults.Target{Namespace: s.ns, Pod: wordpressPod(ctx, s.ns), Selector: wordpress.Selector}
 		}
 		return target, func() *agent.Handle { return startWordPressAgent(ctx, d) }
 	}
@@ -58,10 +60,12 @@ var _ = Describe("Data survival", func() {
 	})
 })
 
-// deployWordPress deploys MySQL and WordPress on the StorageClass under test.
-func deployWordPress(ctx SpecContext, p wordpress.Params) *wordpress.Deployment {
-	By("deploying WordPress + MySQL on StorageClass " + flags.storageClass)
-	p.StorageClass, p.Image, p.MySQLImage = flags.storageClass, env.images.WordPress, env.images.MySQL
+// deployWordPress deploys MySQL and WordPress with p on s (its namespace, nodes and
+// StorageClass).
+func deployWordPress(ctx SpecContext, s site, p wordpress.Params) *wordpress.Deployment {
+	By("deploying WordPress + MySQL on StorageClass " + s.storageClass)
+	p.Namespace, p.StorageClass, p.Nodes = s.ns, s.storageClass, s.nodes
+	p.Image, p.MySQLImage = env.images.WordPress, env.images.MySQL
 	d, err := wordpress.Deploy(ctx, env.client, p, flags.readyTimeout)
 	Expect(err).NotTo(HaveOccurred())
 	return d

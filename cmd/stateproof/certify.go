@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ type certifyOptions struct {
 	reportDir, suiteBinary, imagesFile    string
 	labelFilter                           string
 	timeout, readyTimeout                 time.Duration
+	// procs is the number of parallel Ginkgo processes; ginkgo the CLI that runs them.
+	procs  int
+	ginkgo string
 	// expectFailed, for the harness's self-test on a deliberately bad class: the checks that
 	// must fail (see certifier.verdict).
 	expectFailed []reports.Check
@@ -70,7 +74,10 @@ Steps:
      events; PVs, StorageClasses; nodes, which faults cordon and taint).
   3. Run the precompiled suite binary (make suites) on the specs that decide a certificate row
      (label check:<id>, negative controls excluded), restricted to --workloads and --faults;
-     specs without a workload or fault label always run. Its output is streamed here.
+     specs without a workload or fault label always run. With --procs N > 1 (default 4) the
+     ginkgo CLI runs them in N parallel processes; each spec leases the worker nodes it
+     occupies, so a fault never reaches another spec's pods. Their output is streamed here,
+     with a progress line when a spec starts, waits for nodes and ends.
   4. Write into --report-dir: junit.xml and report.json (Ginkgo), certificate.json,
      certificate.html and artifacts/ (write histories, diagnostics of failed specs).
   5. Always, also after an error or Ctrl-C: delete the namespaces the run created (label
@@ -138,6 +145,8 @@ func newCertifyCommand() *cobra.Command {
 	f.StringVar(&o.reportDir, "report-dir", "", "where reports and the certificate go (default _artifacts/certify/<class>)")
 	f.DurationVar(&o.timeout, "timeout", 3*time.Hour, "the whole suite run's limit (--ginkgo.timeout); the run is INCOMPLETE past it")
 	f.DurationVar(&o.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
+	f.IntVar(&o.procs, "procs", 4, "parallel Ginkgo processes; each spec leases the worker nodes it occupies, so no fault reaches another spec's pods; 1 runs the suite binary serially")
+	f.StringVar(&o.ginkgo, "ginkgo", "", "ginkgo CLI that runs the suite binary in parallel processes (default: ginkgo next to the suite binary, as 'make suites' builds it, else on PATH)")
 	f.StringVar(&o.suiteBinary, "suite-binary", "", "suite binary built by 'make suites' (default suites.test next to this executable if present, else "+defaultSuiteBinaryPath+")")
 	f.StringVar(&o.imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build' (env IMAGES_FILE)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "extra Ginkgo label filter, ANDed with the certification filter")
@@ -183,6 +192,17 @@ func (o *certifyOptions) complete(workloads, faults, expectFailed string) error 
 	if o.suiteBinary == "" {
 		exe, _ := os.Executable()
 		o.suiteBinary = defaultSuiteBinary(exe)
+	}
+	if o.procs < 1 {
+		return usageError{fmt.Errorf("--procs %d: want 1 (serial) or more parallel processes", o.procs)}
+	}
+	if o.ginkgo == "" && o.procs > 1 {
+		o.ginkgo = filepath.Join(filepath.Dir(o.suiteBinary), "ginkgo")
+		if _, err := os.Stat(o.ginkgo); err != nil {
+			if p, err := exec.LookPath("ginkgo"); err == nil {
+				o.ginkgo = p
+			}
+		}
 	}
 	return nil
 }

@@ -39,22 +39,43 @@ const (
 	artifactsDir     = "artifacts"
 )
 
-// suiteArgs are the suite binary's command-line arguments: Ginkgo's (label filter, reports in
-// dir, suite timeout, verbose) and the suites' own (see suites/e2e_suite_test.go). dir,
-// kubeconfig and imagesFile should be absolute: the binary may resolve them elsewhere.
-func suiteArgs(o certifyOptions, dir, kubeconfig, imagesFile, runID string) []string {
-	return []string{
-		"--ginkgo.label-filter=" + certifyFilter(o.workloads, o.faults, o.labelFilter),
-		"--ginkgo.json-report=" + filepath.Join(dir, ginkgoJSONReport),
-		"--ginkgo.junit-report=" + filepath.Join(dir, ginkgoJUnit),
-		"--ginkgo.timeout=" + o.timeout.String(),
-		"--ginkgo.v",
+// suiteCommand is the command that runs the suites: with o.procs > 1 the ginkgo CLI (o.ginkgo)
+// running the suite binary in that many parallel processes, else the suite binary itself. Both
+// get Ginkgo's settings (label filter, reports in dir, suite timeout, verbose) and the suites'
+// own flags (see suites/e2e_suite_test.go). dir, kubeconfig and imagesFile should be absolute:
+// the binary may resolve them elsewhere.
+func suiteCommand(o certifyOptions, dir, kubeconfig, imagesFile, runID string) (name string, args []string) {
+	suite := []string{
 		"--kubeconfig=" + kubeconfig,
 		"--context=" + o.kubeContext,
 		"--storage-class=" + o.storageClass,
 		"--images-file=" + imagesFile,
 		"--artifacts=" + filepath.Join(dir, artifactsDir),
+		"--progress-file=" + progressFile(dir),
 		"--ready-timeout=" + o.readyTimeout.String(),
 		"--run-id=" + runID,
 	}
+	// Every spec shuffled on its own (not by top-level container): the specs that lease several
+	// nodes interleave with the one-node ones instead of queueing up together.
+	ginkgo := []string{"label-filter=" + certifyFilter(o.workloads, o.faults, o.labelFilter), "randomize-all"}
+	if o.procs <= 1 {
+		ginkgo = append(ginkgo, "json-report="+filepath.Join(dir, ginkgoJSONReport), "junit-report="+filepath.Join(dir, ginkgoJUnit),
+			"timeout="+o.timeout.String(), "v")
+		for _, g := range ginkgo {
+			args = append(args, "--ginkgo."+g)
+		}
+		return o.suiteBinary, append(args, suite...)
+	}
+	// The CLI writes the reports it merges from the processes into --output-dir.
+	ginkgo = append(ginkgo, fmt.Sprintf("procs=%d", o.procs), "output-dir="+dir, "json-report="+ginkgoJSONReport,
+		"junit-report="+ginkgoJUnit, "timeout="+o.timeout.String(), "v")
+	for _, g := range ginkgo {
+		args = append(args, "--"+g)
+	}
+	args = append(args, o.suiteBinary, "--")
+	return o.ginkgo, append(args, suite...)
 }
+
+// progressFile is the suites' live progress log in report directory dir (a line when a spec
+// starts, waits for nodes, leases them and ends), which certify follows.
+func progressFile(dir string) string { return filepath.Join(dir, artifactsDir, "progress.log") }

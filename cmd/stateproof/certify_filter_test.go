@@ -63,15 +63,25 @@ func TestCertifyFilterSelects(t *testing.T) {
 func TestSuiteArgs(t *testing.T) {
 	o := certifyOptions{storageClass: "shared", kubeContext: "kind-stateproof", workloads: []string{"redis"},
 		faults: []string{"node-drain"}, timeout: 3 * time.Hour, readyTimeout: 5 * time.Minute}
-	got := suiteArgs(o, "/r", "/k/kubeconfig", "/b/images.json", "abc123")
-	want := []string{
-		"--ginkgo.label-filter=" + certifyFilter([]string{"redis"}, []string{"node-drain"}, ""),
-		"--ginkgo.json-report=/r/report.json", "--ginkgo.junit-report=/r/junit.xml", "--ginkgo.timeout=3h0m0s",
-		"--ginkgo.v", "--kubeconfig=/k/kubeconfig", "--context=kind-stateproof", "--storage-class=shared",
-		"--images-file=/b/images.json", "--artifacts=/r/artifacts", "--ready-timeout=5m0s", "--run-id=abc123",
+	suite := []string{"--kubeconfig=/k/kubeconfig", "--context=kind-stateproof", "--storage-class=shared",
+		"--images-file=/b/images.json", "--artifacts=/r/artifacts", "--progress-file=/r/artifacts/progress.log",
+		"--ready-timeout=5m0s", "--run-id=abc123"}
+	filter := "label-filter=" + certifyFilter([]string{"redis"}, []string{"node-drain"}, "")
+
+	o.suiteBinary, o.procs = "/b/suites.test", 1
+	name, got := suiteCommand(o, "/r", "/k/kubeconfig", "/b/images.json", "abc123")
+	want := append([]string{"--ginkgo." + filter, "--ginkgo.randomize-all", "--ginkgo.json-report=/r/report.json", "--ginkgo.junit-report=/r/junit.xml",
+		"--ginkgo.timeout=3h0m0s", "--ginkgo.v"}, suite...)
+	if name != o.suiteBinary || !slices.Equal(got, want) {
+		t.Errorf("serial: %s args\n got %q\nwant %s %q", name, got, o.suiteBinary, want)
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("args\n got %q\nwant %q", got, want)
+
+	o.procs, o.ginkgo = 4, "/b/ginkgo"
+	name, got = suiteCommand(o, "/r", "/k/kubeconfig", "/b/images.json", "abc123")
+	want = append([]string{"--" + filter, "--randomize-all", "--procs=4", "--output-dir=/r", "--json-report=report.json", "--junit-report=junit.xml",
+		"--timeout=3h0m0s", "--v", "/b/suites.test", "--"}, suite...)
+	if name != "/b/ginkgo" || !slices.Equal(got, want) {
+		t.Errorf("parallel: %s args\n got %q\nwant /b/ginkgo %q", name, got, want)
 	}
 }
 

@@ -2,7 +2,13 @@
 
 package main
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // ownProcessGroup does nothing where process groups do not exist.
 func ownProcessGroup(*exec.Cmd) {}
+
+// interruptGroup interrupts cmd's process where process groups do not exist.
+func interruptGroup(cmd *exec.Cmd) error { return cmd.Process.Signal(os.Interrupt) }

@@ -9,3 +9,7 @@ import (
 
 // ownProcessGroup starts cmd in a new process group, out of reach of the terminal's Ctrl-C.
 func ownProcessGroup(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
+
+// interruptGroup sends one SIGINT to cmd's process group (see ownProcessGroup): the ginkgo
+// CLI and every parallel suite process get it, as they would from a terminal's Ctrl-C.
+func interruptGroup(cmd *exec.Cmd) error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }

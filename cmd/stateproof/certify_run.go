@@ -130,6 +130,12 @@ func (c *certifier) prerequisites() error {
 		return exitError{exitBadInput, fmt.Errorf("suite binary %s not found: build it with 'make suites' "+
 			"(go test -c -tags e2e -o %s ./suites) or pass --suite-binary", c.opts.suiteBinary, defaultSuiteBinaryPath)}
 	}
+	if c.opts.procs > 1 {
+		if st, err := os.Stat(c.opts.ginkgo); err != nil || st.IsDir() {
+			return exitError{exitBadInput, fmt.Errorf("ginkgo CLI %q not found, which runs the suites in %d parallel processes: build it with 'make suites' "+
+				"(next to the suite binary), pass --ginkgo, or run serially with --procs 1", c.opts.ginkgo, c.opts.procs)}
+		}
+	}
 	if _, err := os.Stat(c.opts.imagesFile); err != nil {
 		return exitError{exitBadInput, fmt.Errorf("images file %s not found: run 'stateproof images build' (make images) or pass --images-file", c.opts.imagesFile)}
 	}
@@ -189,13 +195,16 @@ func (c *certifier) suites(ctx context.Context, dir, kubeconfig string) ([]types
 	if err != nil {
 		return nil, exitError{exitBadInput, err}
 	}
-	args := suiteArgs(c.opts, dir, kubeconfig, images, c.runID)
-	c.logf("run %s: %s", c.runID, shellQuote(append([]string{c.opts.suiteBinary}, args...)))
-	code, err := runSuites(ctx, c.opts.suiteBinary, args, c.out, c.errOut, c.interruptGrace)
+	name, args := suiteCommand(c.opts, dir, kubeconfig, images, c.runID)
+	c.logf("run %s: %s", c.runID, shellQuote(append([]string{name}, args...)))
+	start := time.Now()
+	stopFollowing := followProgress(progressFile(dir), c.out)
+	code, err := runSuites(ctx, name, args, c.out, c.errOut, c.interruptGrace)
+	stopFollowing()
 	if err != nil {
 		return nil, exitError{exitIncomplete, err}
 	}
-	c.logf("suite binary exited with code %d", code)
+	c.logf("suites exited with code %d after %s (%d parallel process(es))", code, time.Since(start).Round(time.Second), max(c.opts.procs, 1))
 	reps, err := readGinkgoReport(report)
 	if err != nil {
 		return nil, exitError{exitIncomplete, fmt.Errorf("the suite binary (exit code %d) left no usable report: %w", code, err)}

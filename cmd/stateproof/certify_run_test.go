@@ -243,7 +243,7 @@ func TestCertifyNodeBoundClassNotCertified(t *testing.T) {
 			t.Errorf("suite binary args lack %q:\n%s", want, args)
 		}
 	}
-	for _, want := range []string{"Running Suite: stateproof e2e (fake)", "[certify] suite binary exited with code 1",
+	for _, want := range []string{"Running Suite: stateproof e2e (fake)", "[certify] suites exited with code 1",
 		"[certify] StorageClass standard: NOT CERTIFIED", "[certify]   Data survives node loss", "certificate.html"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -60,7 +60,7 @@ func TestCertifyFlagErrors(t *testing.T) {
 }
 
 func TestCertifyOptionsComplete(t *testing.T) {
-	o := certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1}
+	o := certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, procs: 1}
 	if err := o.complete(" redis, mysql ,redis,", "node-drain", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +70,17 @@ func TestCertifyOptionsComplete(t *testing.T) {
 	if o.reportDir != filepath.Join("_artifacts", "certify", "standard") || o.suiteBinary == "" {
 		t.Errorf("defaults: report dir %q, suite binary %q", o.reportDir, o.suiteBinary)
 	}
-	o = certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, reportDir: "out", suiteBinary: "bin/s.test"}
+	o = certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, reportDir: "out", suiteBinary: "bin/s.test", procs: 1}
 	if err := o.complete("mysql", "pod-delete", ""); err != nil || o.reportDir != "out" || o.suiteBinary != "bin/s.test" {
 		t.Errorf("explicit values replaced: %+v, %v", o, err)
+	}
+	o = certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, suiteBinary: "bin/s.test", procs: 4}
+	if err := o.complete("mysql", "pod-delete", ""); err != nil || o.ginkgo == "" {
+		t.Errorf("--procs 4: ginkgo CLI %q, %v; want a default next to the suite binary or on PATH", o.ginkgo, err)
+	}
+	o = certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, procs: 0}
+	if err := o.complete("mysql", "pod-delete", ""); err == nil || !strings.Contains(err.Error(), "--procs 0") {
+		t.Errorf("--procs 0: err = %v, want a usage error naming it", err)
 	}
 }
 
