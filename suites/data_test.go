@@ -25,6 +25,11 @@ type workload struct {
 	// nodes is how many worker nodes its pods occupy (leased for the spec; a fault whose pod
 	// moves leases one more).
 	nodes int
+	// drainNodes, when larger, is how many nodes a drain spec leases: a drain evicts every pod
+	// of its node, and a PodDisruptionBudget allowing one disruption blocks it for good when
+	// two of its pods share the drained node and neither can go elsewhere. Redis spreads its
+	// 3 pods over 3 nodes (preferred anti-affinity), one per node.
+	drainNodes int
 	// claimTemplate is the volumeClaimTemplates name of the StatefulSet whose pod faults hit;
 	// empty when the faults hit a Deployment's pod (no identity to keep).
 	claimTemplate string
@@ -56,7 +61,11 @@ func (w workload) acked() int {
 // fault's spare ones, deploys w there and runs dataSurvivesFault.
 func keepsWrites(w workload) func(ctx SpecContext, c faultCase) {
 	return func(ctx SpecContext, c faultCase) {
-		s := newSite(ctx, w.name, w.nodes+c.spare, c.movesPod)
+		n := w.nodes + c.spare
+		if c.fault == "node-drain" {
+			n = max(n, w.drainNodes)
+		}
+		s := newSite(ctx, w.name, n, c.movesPod)
 		target, start := w.deploy(ctx, s)
 		f := c.newFault()
 		requireApplicable(ctx, s, f, target)

@@ -22,7 +22,8 @@ import (
 const linearizabilityTimeout = time.Minute
 
 // redisWorkload is Redis as the data-survival table runs it, deployed with p (namespace, nodes
-// and class are filled in): a primary and two replicas on one leased node, the writer on the primary at 50
+// and class are filled in): a primary and two replicas on one leased node (three for a drain),
+// the writer on the primary at 50
 // operations/s (unique keys, list appends, register writes and reads). With appendfsync always
 // every acknowledged write is in the AOF on the volume; everysec tolerates losing up to about a
 // second (maxRPO 2 s: Redis delays writes once an fsync is 2 s late,
@@ -33,7 +34,7 @@ func redisWorkload(p redis.Params) workload {
 		p.AppendFsync = redis.FsyncAlways
 	}
 	w := workload{
-		name: "redis", title: "Redis (appendfsync " + p.AppendFsync + ")", nodes: 1, claimTemplate: redis.ClaimTemplate,
+		name: "redis", title: "Redis (appendfsync " + p.AppendFsync + ")", nodes: 1, drainNodes: 3, claimTemplate: redis.ClaimTemplate,
 		uniqueKinds: redis.UniqueKinds, judge: registersLinearizable,
 	}
 	switch {
