@@ -57,9 +57,9 @@ func newEnvironment(ctx context.Context) (*environment, error) {
 	return e, nil
 }
 
-// namespace creates a fresh namespace for the current spec (newSite leases its nodes first) and registers its clean-up: on
-// failure the pods' logs and the events are saved under the artifacts folder first; the
-// namespace is always deleted.
+// namespace creates a fresh namespace for the current spec (newSite leases its nodes first)
+// and registers its clean-up: on failure the pods' logs and the events are saved under the
+// artifacts folder first; the namespace is always deleted.
 func namespace(ctx context.Context, suite string) string {
 	ns, err := env.client.CreateNamespace(ctx, suite)
 	Expect(err).NotTo(HaveOccurred())
