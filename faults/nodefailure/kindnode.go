@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,11 +70,30 @@ func (k *kindNode) fail(ctx context.Context, mode Mode) error {
 	default:
 		return fmt.Errorf("node-failure mode %q: want stop, kill or pause", mode)
 	}
-	if _, err := k.run(ctx, args...); err != nil {
-		return fmt.Errorf("%s node %q: %w", mode, k.node, err)
+	var err error
+	for attempt := 1; attempt <= pauseAttempts; attempt++ {
+		if _, err = k.run(ctx, args...); err == nil {
+			return nil
+		}
+		// runc gives up freezing a cgroup whose tasks keep forking on busy cores ("unable to
+		// freeze") and thaws it again: the node still runs, so the pause can be tried again.
+		if mode != Pause || !strings.Contains(err.Error(), "unable to freeze") || attempt == pauseAttempts {
+			break
+		}
+		if state, serr := k.state(ctx); serr != nil || state != "running" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s node %q: %w", mode, k.node, err)
+		case <-time.After(time.Second):
+		}
 	}
-	return nil
+	return fmt.Errorf("%s node %q: %w", mode, k.node, err)
 }
+
+// pauseAttempts is how often a pause that runc could not freeze is tried.
+const pauseAttempts = 3
 
 // restore brings the container back to running from whatever state the failure left.
 func (k *kindNode) restore(ctx context.Context) error {

@@ -3,6 +3,8 @@ package nodefailure
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -124,5 +126,32 @@ func TestApplicable(t *testing.T) {
 func TestRecoverWithoutFailureIsNoop(t *testing.T) {
 	if err := (&Fault{Mode: Kill}).Recover(context.Background()); err != nil {
 		t.Errorf("Recover after no Inject: %v", err)
+	}
+}
+
+// A pause that runc could not freeze (a busy node) is tried again while the node still runs;
+// a pause that fails otherwise is an error at once.
+func TestPauseRetriesAFailedFreeze(t *testing.T) {
+	dir := t.TempDir()
+	runtime := filepath.Join(dir, "fake-docker")
+	// Fails the first pause with runc's freeze error, then succeeds; inspect says running.
+	script := "#!/bin/sh\ncase \"$1\" in\n" +
+		"inspect) echo running ;;\n" +
+		"pause) if [ -e " + dir + "/tried ]; then exit 0; fi; touch " + dir + "/tried; " +
+		"echo 'OCI runtime pause failed: unable to freeze: unknown'; exit 1 ;;\n" +
+		"esac\n"
+	if err := os.WriteFile(runtime, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k := &kindNode{runtime: runtime, container: "c", node: "n"}
+	if err := k.fail(context.Background(), Pause); err != nil {
+		t.Fatalf("pause after one failed freeze: %v", err)
+	}
+	if err := k.fail(context.Background(), Kill); err != nil {
+		t.Fatalf("kill through the fake runtime: %v", err)
+	}
+	os.WriteFile(runtime, []byte("#!/bin/sh\necho 'no such container'; exit 1\n"), 0o755)
+	if err := k.fail(context.Background(), Pause); err == nil || !strings.Contains(err.Error(), "no such container") {
+		t.Fatalf("a pause failing otherwise: err = %v, want it at once", err)
 	}
 }
