@@ -159,8 +159,13 @@ type Certificate struct {
 	Seed int64 `json:"seed"`
 	// Rows holds one row per entry of Checks, in that order.
 	Rows []Row `json:"rows"`
+	// Degraded says why the run left the cluster degraded: the suites' final node check
+	// (AfterSuite) failed, a node not Ready or still carrying a cordon or a taint a fault set.
+	// A degraded certificate is never CERTIFIED: Blocking then names it (a FAILED one stays
+	// FAILED).
+	Degraded string `json:"degraded,omitempty"`
 	// Warnings lists problems with the input that did not change a verdict (unknown check
-	// labels, unreadable figures, a failing AfterSuite).
+	// labels, a failing reporting node).
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -195,11 +200,12 @@ type Row struct {
 	Check Check `json:"check"`
 	// Title is Check.Title().
 	Title string `json:"title"`
-	// Verdict aggregates the specs: NotRun without specs, else Error if any spec errored, else
-	// Fail if any failed, else Pass if any passed, else NotApplicable.
+	// Verdict aggregates the specs: NotRun without specs, else Fail if any failed (a confirmed
+	// loss outranks a spec that could not decide), else Error if any errored, else Pass if any
+	// passed, else NotApplicable.
 	Verdict Verdict `json:"verdict"`
 	// Reasons explains failures, errors and non-applicability, deduplicated, each prefixed with
-	// the spec it came from; errors first, then failures, then not-applicable.
+	// the spec it came from; failures first, then errors, then not-applicable.
 	Reasons []string `json:"reasons"`
 	// Specs are the specs that contributed, in report order.
 	Specs []SpecResult `json:"specs"`
@@ -221,15 +227,18 @@ type SpecResult struct {
 	Verdict Verdict `json:"verdict"`
 	// Reason is the failure, error or not-applicable message, empty on Pass.
 	Reason string `json:"reason,omitempty"`
-	// RTOSeconds is the recovery time in seconds (report entry "rto seconds").
+	// Phase is the last phase the spec entered, from its record (set-up, traffic, fault,
+	// recovery, judging, clean-up); empty when it wrote no record.
+	Phase string `json:"phase,omitempty"`
+	// RTOSeconds is the recovery time in seconds (from the spec's record).
 	RTOSeconds *float64 `json:"rtoSeconds,omitempty"`
-	// RPOSeconds is the data-loss window in seconds (report entry "rpo seconds").
+	// RPOSeconds is the data-loss window in seconds.
 	RPOSeconds *float64 `json:"rpoSeconds,omitempty"`
-	// Acknowledged is the number of writes the workload acknowledged (entry "acknowledged writes").
+	// Acknowledged is the number of writes the workload acknowledged.
 	Acknowledged *int `json:"acknowledged,omitempty"`
-	// Lost is the number of acknowledged writes not read back (entry "lost writes").
+	// Lost is the number of acknowledged writes not read back.
 	Lost *int `json:"lost,omitempty"`
-	// BindSeconds is the time in seconds a PVC took to bind (entry "bind seconds").
+	// BindSeconds is the time in seconds a PVC took to bind.
 	BindSeconds *float64 `json:"bindSeconds,omitempty"`
 	// DurationSeconds is the spec's run time in seconds.
 	DurationSeconds float64 `json:"durationSeconds"`
@@ -264,7 +273,7 @@ func newCertificate(class string, env Environment) Certificate {
 func (c *Certificate) settle() {
 	c.Blocking = nil
 	if c.Complete {
-		c.Blocking = blocking(c.Rows)
+		c.Blocking = blocking(c.Rows, c.Degraded)
 	}
 	c.Certified = c.Complete && len(c.Blocking) == 0
 	c.Verdict = headline(c.Complete, c.Certified, c.Rows)
@@ -289,8 +298,9 @@ func headline(complete, certified bool, rows []Row) Summary {
 const maxBlockingWhy = 3
 
 // blocking lists why rows deny certification: a line per row that failed or errored or is
-// required and did not pass, in row order, then a line per required check without a row.
-func blocking(rows []Row) []string {
+// required and did not pass, in row order, then a line per required check without a row, then
+// the cluster left degraded (when degraded is not empty).
+func blocking(rows []Row, degraded string) []string {
 	var out []string
 	for _, r := range rows {
 		if r.Verdict == Fail || r.Verdict == Error || (r.Check.Required() && r.Verdict != Pass) {
@@ -301,6 +311,9 @@ func blocking(rows []Row) []string {
 		if !slices.ContainsFunc(rows, func(r Row) bool { return r.Check == id }) {
 			out = append(out, fmt.Sprintf("%s: no row (a required check must pass)", id.Title()))
 		}
+	}
+	if degraded != "" {
+		out = append(out, "the run left the cluster degraded: "+degraded)
 	}
 	return out
 }
@@ -314,17 +327,25 @@ func blockingLine(r Row) string {
 	}
 	var why []string
 	for _, s := range r.Specs {
-		if s.Verdict != r.Verdict || s.Reason == "" {
+		// A failed row names its losses first, then the specs that could not decide.
+		also := r.Verdict == Fail && s.Verdict == Error
+		if (s.Verdict != r.Verdict && !also) || s.Reason == "" {
 			continue
 		}
 		w := s.Reason
 		if r.Verdict == Fail || r.Verdict == Error {
 			w = s.Name + ": " + s.Reason
 		}
+		if also {
+			w = "error: " + w
+		}
 		if !slices.Contains(why, w) {
 			why = append(why, w)
 		}
 	}
+	slices.SortStableFunc(why, func(a, b string) int {
+		return boolInt(strings.HasPrefix(a, "error: ")) - boolInt(strings.HasPrefix(b, "error: "))
+	})
 	if r.Verdict == NotRun {
 		why = []string{"no spec contributing to it ran"}
 	}
@@ -339,4 +360,12 @@ func blockingLine(r Row) string {
 		line += " (a required check must pass)"
 	}
 	return line
+}
+
+// boolInt is 1 for true, 0 for false.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

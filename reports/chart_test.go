@@ -11,7 +11,7 @@ import (
 )
 
 func TestRTOChartWithoutRTO(t *testing.T) {
-	c := FromGinkgo("standard", []types.Report{suite(entry(spec("binds", types.SpecStatePassed, "check:provisioning"), "bind seconds", "2"))}, testEnv)
+	c := fromGinkgo("standard", []types.Report{suite(entry(spec("binds", types.SpecStatePassed, "check:provisioning"), "bind seconds", "2"))}, testEnv)
 	svg, err := RTOChart(c)
 	if svg != nil || err != nil {
 		t.Errorf("want nil, nil without RTOs; got %d bytes, %v", len(svg), err)
@@ -55,7 +55,7 @@ func TestRTOChartLabels(t *testing.T) {
 	b := entry(spec("stopped, out of service", types.SpecStatePassed, "check:data-node-loss", "fault:node-failure-stop"), "rto seconds", "95")
 	unlabelled := entry(spec("x", types.SpecStatePassed, "check:data-drain"), "rto seconds", "0")
 	unlabelled.ContainerHierarchyLabels = nil
-	bars := rtoBars(FromGinkgo("standard", []types.Report{suite(a, b, unlabelled)}, testEnv))
+	bars := rtoBars(fromGinkgo("standard", []types.Report{suite(a, b, unlabelled)}, testEnv))
 	var labels []string
 	for _, b := range bars {
 		labels = append(labels, b.label)

@@ -21,9 +21,9 @@ func kindPair() (standard, shared Certificate) {
 		}
 	}
 	const lossText = "keeps its data when its node is lost"
-	standard = FromGinkgo("standard", []types.Report{suite(specs(
+	standard = fromGinkgo("standard", []types.Report{suite(specs(
 		notApplicable(lossText, "volume is node-bound: PV nodeAffinity pins it to kind-worker2", "check:data-node-loss"))...)}, testEnv)
-	shared = FromGinkgo("shared", []types.Report{suite(specs(
+	shared = fromGinkgo("shared", []types.Report{suite(specs(
 		judged(spec(lossText, types.SpecStatePassed, "check:data-node-loss")))...)}, testEnv)
 	return standard, shared
 }

@@ -11,7 +11,7 @@ func TestRowFigures(t *testing.T) {
 		return entry(entry(entry(judged(spec("keeps its data "+rto, types.SpecStatePassed, "check:data-pod-delete")),
 			"rto seconds", rto), "acknowledged writes", ack), "lost writes", lost)
 	}
-	c := FromGinkgo("shared", []types.Report{suite(
+	c := fromGinkgo("shared", []types.Report{suite(
 		run("3.3", "303", "0"), run("43.8", "260", "0"), run("2.1", "322", "1"),
 		notApplicable("keeps its data when its node is lost", "node-bound", "check:data-pod-delete"),
 		entry(spec("binds its PVC", types.SpecStatePassed, "check:provisioning"), "bind seconds", "4"),

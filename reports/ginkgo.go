@@ -3,51 +3,55 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/stateproof/stateproof/suites/record"
 )
 
-// Label prefixes and report entry names the suites use to feed the certificate.
+// Label prefixes the suites use to feed the certificate.
 const (
 	checkLabel    = "check:"
 	workloadLabel = "workload:"
 	faultLabel    = "fault:"
-	// notApplicablePrefix starts the Skip() message of a spec that does not apply.
-	notApplicablePrefix = "not applicable: "
-	// judgingEntry is the report entry the suites add just before their verdict assertions: a
-	// failure after it is the storage failing the check, a failure before it a set-up error.
-	judgingEntry = "judging"
-	// harnessErrorEntry is the report entry the suites add before failing a spec because the
-	// harness itself failed (the agent or the API server could not be reached): the spec is an
-	// Error even after "judging".
-	harnessErrorEntry = "harness error"
 	// maxReason caps a reason's length, in runes.
 	maxReason = 300
 )
 
+// Records are the specs' own records (verdict.json, package record) by spec full text.
+type Records map[string]*record.Spec
+
+// RecordsOf indexes found records by spec name; a later record of the same name replaces an
+// earlier one.
+func RecordsOf(found []record.Found) Records {
+	out := Records{}
+	for _, f := range found {
+		out[f.Spec.Name] = f.Spec
+	}
+	return out
+}
+
 // FromGinkgo builds the certificate for StorageClass class from the Ginkgo reports of the run
-// (the JSON array `ginkgo --json-report` writes, one Report per suite) and the caller's
-// environment fingerprint.
+// (the JSON array `ginkgo --json-report` writes, one Report per suite), the specs' own records
+// and the caller's environment fingerprint.
 //
 // A spec contributes to the row of every "check:<id>" label it carries; specs without such a
-// label are ignored, unknown ids are listed in Warnings. Passed specs are Pass; specs skipped
-// with a "not applicable: <reason>" message are NotApplicable; other skipped or pending specs are
-// not counted; failed specs are Fail when they had reached their "judging" report entry, and
-// Error before it or when they carry a "harness error" entry; panicked, interrupted, aborted and
-// timed-out specs are Error.
+// label are ignored, unknown ids are listed in Warnings. The spec's verdict comes from its record
+// (see specVerdict): Ginkgo's report supplies only its state, timing and failure message and
+// location. A spec that ran without a record is an error.
 //
 // The certificate is incomplete (Complete false, Reason set) when reports is empty, when a suite
 // was interrupted, timed out, failed to compile or was not run (a special suite failure reason),
 // when its BeforeSuite failed, or when a spec aborted the run. It never returns an error: a
 // report it cannot use makes the certificate incomplete or adds a warning. Times are in UTC.
-func FromGinkgo(class string, reports []types.Report, env Environment) Certificate {
+func FromGinkgo(class string, reports []types.Report, records Records, env Environment) Certificate {
 	c := newCertificate(class, env)
-	b := builder{cert: &c, warned: map[string]bool{}}
+	b := builder{cert: &c, records: records, warned: map[string]bool{}}
 	if len(reports) == 0 {
 		b.incomplete("no Ginkgo report: the suites did not run")
 	}
@@ -74,9 +78,10 @@ func FromGinkgo(class string, reports []types.Report, env Environment) Certifica
 
 // builder accumulates what FromGinkgo learns from the reports.
 type builder struct {
-	cert   *Certificate
-	why    []string        // reasons the run is incomplete
-	warned map[string]bool // warnings and reasons already recorded
+	cert    *Certificate
+	records Records
+	why     []string        // reasons the run is incomplete
+	warned  map[string]bool // warnings and reasons already recorded
 }
 
 // incomplete records, once, a reason why the run did not complete.
@@ -123,13 +128,23 @@ func (b *builder) suite(r types.Report) {
 }
 
 // suiteNode handles BeforeSuite, AfterSuite and reporting nodes: a failed set-up means the
-// specs could not run, a failed clean-up only warrants a warning.
+// specs could not run; a failed AfterSuite (the suites' final node check) means the run left
+// the cluster degraded; a failed reporting node only warrants a warning.
 func (b *builder) suiteNode(suite string, s types.SpecReport) {
 	if !s.State.Is(types.SpecStateFailureStates) {
 		return
 	}
 	if s.LeafNodeType.Is(types.NodeTypeBeforeSuite | types.NodeTypeSynchronizedBeforeSuite) {
 		b.incomplete(fmt.Sprintf("suite %s: %s failed: %s", suite, s.LeafNodeType, failureReason(s.Failure)))
+		return
+	}
+	if s.LeafNodeType.Is(types.NodeTypeAfterSuite | types.NodeTypeSynchronizedAfterSuite) {
+		// The suites' final node check: a fault was not undone.
+		why := fmt.Sprintf("suite %s: %s failed: %s", suite, s.LeafNodeType, failureReason(s.Failure))
+		if b.cert.Degraded != "" {
+			why = b.cert.Degraded + "; " + why
+		}
+		b.cert.Degraded = why
 		return
 	}
 	b.warn("suite %s: %s failed: %s", suite, s.LeafNodeType, failureReason(s.Failure))
@@ -163,7 +178,8 @@ func (b *builder) spec(s types.SpecReport) {
 	}
 }
 
-// result turns a spec report into a SpecResult; counted is false for specs that did not run.
+// result turns a spec report and its record into a SpecResult; counted is false for specs that
+// did not run (filtered out, pending, skipped without a not-applicable reason).
 func (b *builder) result(s types.SpecReport) (res SpecResult, counted bool) {
 	res = SpecResult{
 		Name:            s.FullText(),
@@ -171,92 +187,118 @@ func (b *builder) result(s types.SpecReport) (res SpecResult, counted bool) {
 		Fault:           labelValues(s.Labels(), faultLabel),
 		DurationSeconds: s.RunTime.Seconds(),
 	}
-	switch {
-	case s.State == types.SpecStatePassed:
-		res.Verdict = Pass
-	case s.State == types.SpecStateSkipped:
-		why, ok := strings.CutPrefix(s.Failure.Message, notApplicablePrefix)
-		if !ok {
-			return res, false
-		}
-		res.Verdict, res.Reason = NotApplicable, clip(oneLine(why))
-	case s.State == types.SpecStateFailed && hasEntry(s, harnessErrorEntry):
-		res.Verdict, res.Reason = Error, "harness error: "+failureReason(s.Failure)
-	case s.State == types.SpecStateFailed && hasEntry(s, judgingEntry):
-		res.Verdict, res.Reason = Fail, failureReason(s.Failure)
-	case s.State == types.SpecStateFailed:
-		res.Verdict, res.Reason = Error, "set-up failed before judging: "+failureReason(s.Failure)
-	case s.State.Is(types.SpecStateFailureStates):
-		res.Verdict, res.Reason = Error, s.State.String()+": "+failureReason(s.Failure)
-	default: // pending, invalid
+	rec := b.records[res.Name]
+	if s.State == types.SpecStateSkipped && (rec == nil || rec.NotApplicable == "") {
 		return res, false
 	}
-	b.figures(s, &res)
+	if !s.State.Is(types.SpecStatePassed | types.SpecStateSkipped | types.SpecStateFailureStates) {
+		return res, false // pending, invalid
+	}
+	res.Verdict, res.Reason = specVerdict(s.State, s.Failure, rec)
+	if rec != nil {
+		f := rec.Figures
+		res.RTOSeconds, res.RPOSeconds, res.BindSeconds = f.RTOSeconds, f.RPOSeconds, f.BindSeconds
+		res.Acknowledged, res.Lost = f.Acknowledged, f.Lost
+		res.Phase = string(rec.Phase)
+	}
 	return res, true
 }
 
-// figures copies the measured figures from the spec's report entries (the last entry of a name
-// wins); a value that is not a number is skipped with a warning.
-func (b *builder) figures(s types.SpecReport, res *SpecResult) {
-	for _, e := range s.ReportEntries {
-		var dst **float64
-		var count **int
-		switch e.Name {
-		case "rto seconds":
-			dst = &res.RTOSeconds
-		case "rpo seconds":
-			dst = &res.RPOSeconds
-		case "bind seconds":
-			dst = &res.BindSeconds
-		case "acknowledged writes":
-			count = &res.Acknowledged
-		case "lost writes":
-			count = &res.Lost
-		default:
-			continue
+// SpecVerdict decides a spec's verdict and reason from its record alone (the Ginkgo state and
+// failure it copied), as FromGinkgo does from the Ginkgo report and the record: `stateproof
+// judge` uses it to show the verdict a run's records give. An unknown state counts as failed.
+func SpecVerdict(rec *record.Spec) (Verdict, string) {
+	var state types.SpecState
+	if err := json.Unmarshal([]byte(strconv.Quote(rec.State)), &state); err != nil || state == types.SpecStateInvalid {
+		state = types.SpecStateFailed
+	}
+	var f types.Failure
+	if rec.Failure != nil {
+		f.Message = rec.Failure.Message
+		if file, line, ok := strings.Cut(rec.Failure.Location, ":"); ok {
+			f.Location.FileName = file
+			f.Location.LineNumber, _ = strconv.Atoi(line)
 		}
-		v, ok := number(e.Value)
-		if ok && count != nil && v != math.Trunc(v) {
-			ok = false
+	}
+	return specVerdict(state, f, rec)
+}
+
+// specVerdict decides a spec's verdict from its Ginkgo state and failure and its record rec
+// (nil when it wrote none):
+//   - a negative control (rec.Control) that passed is Pass: its judges caught the seeded loss;
+//   - a recorded judgement that failed is Fail, whatever else went wrong (a loss outranks a
+//     clean-up or harness error);
+//   - skipped with a recorded not-applicable reason is NotApplicable;
+//   - passed with no undecided judgement is Pass;
+//   - anything else is Error: an undecided judgement ("could not decide": too few writes
+//     before the fault, a linearizability search that timed out), a harness error, a failure in
+//     set-up, traffic, fault or recovery, a failure in clean-up after the body passed (never
+//     blamed on the storage), a timeout, interruption or panic, or no record at all.
+func specVerdict(state types.SpecState, failure types.Failure, rec *record.Spec) (Verdict, string) {
+	s := types.SpecReport{State: state, Failure: failure}
+	if rec == nil {
+		if s.State == types.SpecStatePassed {
+			return Error, "the spec passed but wrote no record (verdict.json): its verdict cannot be trusted"
 		}
-		if !ok {
-			b.warn("spec %q: report entry %q is not a number: %s", res.Name, e.Name, clip(oneLine(e.Value.AsJSON)))
-			continue
+		return Error, s.State.String() + " (no record): " + failureReason(s.Failure)
+	}
+	if rec.Control && s.State == types.SpecStatePassed {
+		return Pass, "" // a negative control whose judges caught the seeded loss
+	}
+	if fails := rec.With(record.Fail); len(fails) > 0 {
+		why := clip(judgementsReason(fails)) + location(s.Failure)
+		if rec.Failure != nil && rec.Failure.Phase == record.PhaseCleanUp {
+			why += "; clean-up also failed: " + failureReason(s.Failure)
 		}
-		if dst != nil {
-			*dst = &v
-		} else {
-			n := int(v)
-			*count = &n
-		}
+		return Fail, why
+	}
+	undecided := rec.With(record.Undecided)
+	switch {
+	case s.State == types.SpecStateSkipped:
+		return NotApplicable, clip(oneLine(rec.NotApplicable))
+	case s.State == types.SpecStatePassed && len(undecided) == 0:
+		return Pass, ""
+	case len(undecided) > 0:
+		return Error, clip("could not decide: " + judgementsReason(undecided))
+	case rec.HarnessError != "":
+		return Error, "harness error while " + rec.HarnessError + ": " + failureReason(s.Failure)
+	case s.State == types.SpecStatePassed:
+		return Pass, ""
+	}
+	phase := rec.Phase
+	if rec.Failure != nil {
+		phase = rec.Failure.Phase
+	}
+	switch {
+	case phase == record.PhaseCleanUp:
+		return Error, "clean-up failed after the spec's judges passed (not the storage's failure): " + failureReason(s.Failure)
+	case s.State == types.SpecStateFailed:
+		return Error, string(phase) + " failed: " + failureReason(s.Failure)
+	default: // timed out, interrupted, panicked, aborted
+		return Error, s.State.String() + " during " + string(phase) + ": " + failureReason(s.Failure)
 	}
 }
 
-// number decodes a report entry's value as a JSON number. Values read from a JSON report carry
-// AsJSON; values from an in-process report only their raw value.
-func number(v types.ReportEntryValue) (float64, bool) {
-	raw := []byte(v.AsJSON)
-	if len(raw) == 0 {
-		var err error
-		if raw, err = json.Marshal(v.GetRawValue()); err != nil {
-			return 0, false
+// judgementsReason is the judgements' messages (the judge's name for one without a message),
+// joined by "; ".
+func judgementsReason(js []record.Judgement) string {
+	parts := make([]string, 0, len(js))
+	for _, j := range js {
+		msg := oneLine(j.Message)
+		if msg == "" {
+			msg = string(j.Judge) + " " + string(j.Outcome)
 		}
+		parts = append(parts, msg)
 	}
-	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
+	return strings.Join(parts, "; ")
 }
 
-// hasEntry reports whether the spec has a report entry called name.
-func hasEntry(s types.SpecReport, name string) bool {
-	for _, e := range s.ReportEntries {
-		if e.Name == name {
-			return true
-		}
+// location is " (at file:line)" for a failure with a location, else "".
+func location(f types.Failure) string {
+	if f.Location.FileName == "" {
+		return ""
 	}
-	return false
+	return fmt.Sprintf(" (at %s:%d)", filepath.Base(f.Location.FileName), f.Location.LineNumber)
 }
 
 // labelValues joins the values of the labels with the prefix, in label order, with "+".
@@ -282,10 +324,7 @@ func failureReason(f types.Failure) string {
 	if r == "" {
 		r = "no failure message"
 	}
-	if f.Location.FileName != "" {
-		r += fmt.Sprintf(" (at %s:%d)", filepath.Base(f.Location.FileName), f.Location.LineNumber)
-	}
-	return r
+	return r + location(f)
 }
 
 // gomegaError matches, on one line, what Gomega's HaveOccurred writes for an unexpected error
@@ -322,24 +361,9 @@ func clip(s string) string {
 // aggregate derives the row's verdict, reasons and figures from its specs.
 func aggregate(r *Row) {
 	r.Figures = summarize(r.Specs)
-	count := map[Verdict]int{}
-	for _, s := range r.Specs {
-		count[s.Verdict]++
-	}
-	switch {
-	case len(r.Specs) == 0:
-		r.Verdict = NotRun
-	case count[Error] > 0:
-		r.Verdict = Error
-	case count[Fail] > 0:
-		r.Verdict = Fail
-	case count[Pass] > 0:
-		r.Verdict = Pass
-	default:
-		r.Verdict = NotApplicable
-	}
+	r.Verdict = rowVerdict(r.Specs)
 	r.Reasons = []string{}
-	for _, v := range []Verdict{Error, Fail, NotApplicable} {
+	for _, v := range []Verdict{Fail, Error, NotApplicable} {
 		// Specs sharing a reason (the entries of one table, say) give one line naming the first.
 		var order []string
 		specs := map[string][]string{}
@@ -362,6 +386,28 @@ func aggregate(r *Row) {
 			}
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s: %s: %s", who, verdictWords[v], reason))
 		}
+	}
+}
+
+// rowVerdict is the verdict of a row with specs: NotRun without specs, else Fail if any failed
+// (a confirmed loss outranks a spec that could not decide), else Error if any errored, else
+// Pass if any passed, else NotApplicable.
+func rowVerdict(specs []SpecResult) Verdict {
+	count := map[Verdict]int{}
+	for _, s := range specs {
+		count[s.Verdict]++
+	}
+	switch {
+	case len(specs) == 0:
+		return NotRun
+	case count[Fail] > 0:
+		return Fail
+	case count[Error] > 0:
+		return Error
+	case count[Pass] > 0:
+		return Pass
+	default:
+		return NotApplicable
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 func TestSpecVerdicts(t *testing.T) {
@@ -28,25 +30,30 @@ func TestSpecVerdicts(t *testing.T) {
 		{name: "pending", spec: spec("binds", types.SpecStatePending, check)},
 		{name: "failed after judging", spec: failure(judged(spec("binds", types.SpecStateFailed, check)), "lost 3 acknowledged writes\nmore detail"),
 			want: Fail, wantReason: "lost 3 acknowledged writes more detail (at steps_test.go:139)"},
-		{name: "harness failed after judging",
-			spec: failure(entry(judged(spec("binds", types.SpecStateFailed, check)), "harness error", `"reading back through the agent"`), "agent unreachable"),
-			want: Error, wantReason: "harness error: agent unreachable (at steps_test.go:139)"},
-		{name: "failed before judging", spec: failure(spec("binds", types.SpecStateFailed, check), "agent did not start"),
-			want: Error, wantReason: "set-up failed before judging: agent did not start (at steps_test.go:139)"},
+		{name: "harness failed while judging",
+			spec: failure(entry(spec("binds", types.SpecStateFailed, check), "harness error", `"reading back through the agent"`), "agent unreachable"),
+			want: Error, wantReason: "harness error while reading back through the agent: agent unreachable (at steps_test.go:139)"},
+		{name: "failed in set-up", spec: failure(in(spec("binds", types.SpecStateFailed, check), record.PhaseSetUp), "agent did not start"),
+			want: Error, wantReason: "set-up failed: agent did not start (at steps_test.go:139)"},
+		{name: "failed while judging without a failed judgement",
+			spec: failure(spec("binds", types.SpecStateFailed, check), "Timed out after 90s"),
+			want: Error, wantReason: "judging failed: Timed out after 90s"},
+		{name: "passed without a record", spec: unrecorded(spec("binds", types.SpecStatePassed, check)),
+			want: Error, wantReason: "wrote no record"},
 		{name: "timed out", spec: failure(judged(spec("binds", types.SpecStateTimedout, check)), "A SpecTimeout occurred"),
-			want: Error, wantReason: "timedout: A SpecTimeout occurred"},
+			want: Error, wantReason: "timedout during judging: A SpecTimeout occurred"},
 		{name: "panicked", spec: func() types.SpecReport {
 			s := failure(spec("binds", types.SpecStatePanicked, check), "Test Panicked")
 			s.Failure.ForwardedPanic = "nil map"
 			return s
-		}(), want: Error, wantReason: "panicked: Test Panicked: nil map"},
+		}(), want: Error, wantReason: "panicked during judging: Test Panicked: nil map"},
 		{name: "interrupted", spec: failure(spec("binds", types.SpecStateInterrupted, check), "Interrupted by User"),
-			want: Error, wantReason: "interrupted: Interrupted by User"},
+			want: Error, wantReason: "interrupted during judging: Interrupted by User"},
 		{name: "aborted", spec: failure(spec("binds", types.SpecStateAborted, check), "cluster gone"),
-			want: Error, wantReason: "aborted: cluster gone"},
+			want: Error, wantReason: "aborted during judging: cluster gone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := row(FromGinkgo("standard", []types.Report{suite(tc.spec)}, testEnv), CheckProvisioning)
+			r := row(fromGinkgo("standard", []types.Report{suite(tc.spec)}, testEnv), CheckProvisioning)
 			if tc.want == "" {
 				if len(r.Specs) != 0 || r.Verdict != NotRun {
 					t.Fatalf("spec counted: row %+v", r)
@@ -78,7 +85,7 @@ func TestSpecVerdicts(t *testing.T) {
 
 func TestReasonIsClipped(t *testing.T) {
 	long := strings.Repeat("x", 1000)
-	r := row(FromGinkgo("standard", []types.Report{suite(failure(judged(spec("binds", types.SpecStateFailed, "check:provisioning")), long))}, testEnv), CheckProvisioning)
+	r := row(fromGinkgo("standard", []types.Report{suite(failure(judged(spec("binds", types.SpecStateFailed, "check:provisioning")), long))}, testEnv), CheckProvisioning)
 	reason := r.Specs[0].Reason
 	if n := len([]rune(strings.TrimSuffix(reason, " (at steps_test.go:139)"))); n != maxReason {
 		t.Errorf("clipped message has %d runes, want %d: %q", n, maxReason, reason)
@@ -88,7 +95,7 @@ func TestReasonIsClipped(t *testing.T) {
 func TestRowAggregation(t *testing.T) {
 	pass := spec("pass", types.SpecStatePassed, "check:data-pod-delete")
 	fail := failure(judged(spec("fail", types.SpecStateFailed, "check:data-pod-delete")), "lost writes")
-	errored := failure(spec("error", types.SpecStateFailed, "check:data-pod-delete"), "no agent")
+	errored := failure(in(spec("error", types.SpecStateFailed, "check:data-pod-delete"), record.PhaseSetUp), "no agent")
 	na1 := notApplicable("na one", "node-bound", "check:data-pod-delete")
 	na2 := notApplicable("na two", "node-bound", "check:data-pod-delete")
 	for _, tc := range []struct {
@@ -100,14 +107,14 @@ func TestRowAggregation(t *testing.T) {
 		{"nothing ran", nil, NotRun, nil},
 		{"pass and not applicable", []types.SpecReport{pass, na1}, Pass, []string{"MySQL na one: not applicable: node-bound"}},
 		{"pass and fail", []types.SpecReport{pass, fail}, Fail, []string{"MySQL fail: failed: lost writes (at steps_test.go:139)"}},
-		{"fail and error", []types.SpecReport{fail, errored, pass}, Error, []string{
-			"MySQL error: error: set-up failed before judging: no agent (at steps_test.go:139)",
-			"MySQL fail: failed: lost writes (at steps_test.go:139)"}},
+		{"fail and error", []types.SpecReport{errored, fail, pass}, Fail, []string{
+			"MySQL fail: failed: lost writes (at steps_test.go:139)",
+			"MySQL error: error: set-up failed: no agent (at steps_test.go:139)"}},
 		{"all not applicable, reasons deduplicated", []types.SpecReport{na1, na2, na1}, NotApplicable,
 			[]string{"MySQL na one (and 1 more): not applicable: node-bound"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := row(FromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv), CheckDataPodDelete)
+			r := row(fromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv), CheckDataPodDelete)
 			if r.Verdict != tc.want {
 				t.Errorf("verdict %q, want %q", r.Verdict, tc.want)
 			}
@@ -157,13 +164,13 @@ func TestCertified(t *testing.T) {
 			naNodeLoss, failure(judged(spec("f", types.SpecStateFailed, "check:data-node-restart")), "219 writes acknowledged after 3m0s, want 269")),
 			SummaryFailed, []string{"Data survives node restart: failed: MySQL f: 219 writes acknowledged after 3m0s, want 269 (at steps_test.go:139)",
 				nodeLoss + ": not applicable: volume is node-bound to kind-worker (a required check must pass)"}},
-		{"required row errored", append(slices.Clone(required), failure(spec("e", types.SpecStateFailed, "check:data-drain"), "no agent")),
-			SummaryNotCertified, []string{"Data survives node drain: error: MySQL e: set-up failed before judging: no agent (at steps_test.go:139)"}},
+		{"required row errored", append(slices.Clone(required), failure(in(spec("e", types.SpecStateFailed, "check:data-drain"), record.PhaseSetUp), "no agent")),
+			SummaryNotCertified, []string{"Data survives node drain: error: MySQL e: set-up failed: no agent (at steps_test.go:139)"}},
 		{"nothing passed", []types.SpecReport{naNodeLoss}, SummaryNotCertified, nil},
 		{"nothing ran", nil, SummaryNotCertified, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := FromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv)
+			c := fromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv)
 			if !c.Complete || c.Verdict != tc.want || c.Certified != (tc.want == SummaryCertified) {
 				t.Errorf("complete %t, verdict %q, certified %t; want complete, %q", c.Complete, c.Verdict, c.Certified, tc.want)
 			}
@@ -185,7 +192,7 @@ func TestCertified(t *testing.T) {
 }
 
 func TestBlockingLines(t *testing.T) {
-	c := FromGinkgo("standard", []types.Report{suite()}, testEnv)
+	c := fromGinkgo("standard", []types.Report{suite()}, testEnv)
 	if len(c.Blocking) != len(RequiredChecks) {
 		t.Fatalf("nothing ran: blocking %q, want one line per required check", c.Blocking)
 	}
@@ -198,11 +205,11 @@ func TestBlockingLines(t *testing.T) {
 	for i := range 5 {
 		specs = append(specs, failure(judged(spec(fmt.Sprint("f", i), types.SpecStateFailed, "check:data-drain")), fmt.Sprint("lost ", i)))
 	}
-	r := row(FromGinkgo("standard", []types.Report{suite(specs...)}, testEnv), CheckDataDrain)
+	r := row(fromGinkgo("standard", []types.Report{suite(specs...)}, testEnv), CheckDataDrain)
 	if got := blockingLine(r); !strings.HasSuffix(got, "MySQL f2: lost 2 (at steps_test.go:139); and 2 more") {
 		t.Errorf("five failures: %q, want three quoted and the rest counted", got)
 	}
-	if got := blocking(nil); len(got) != len(RequiredChecks) || !strings.Contains(got[0], "no row") {
+	if got := blocking(nil, ""); len(got) != len(RequiredChecks) || !strings.Contains(got[0], "no row") {
 		t.Errorf("no rows at all: %q", got)
 	}
 	for _, id := range Checks {
@@ -241,7 +248,7 @@ func TestIncompleteRuns(t *testing.T) {
 		{"aborted", []types.Report{aborted}, `spec "MySQL abort" aborted the run`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := FromGinkgo("standard", tc.reports, testEnv)
+			c := fromGinkgo("standard", tc.reports, testEnv)
 			if c.Complete || c.Certified || c.Verdict != SummaryIncomplete || !strings.Contains(c.Reason, tc.reason) {
 				t.Errorf("complete %t, certified %t, verdict %q, reason %q; want incomplete with %q",
 					c.Complete, c.Certified, c.Verdict, c.Reason, tc.reason)
@@ -251,13 +258,36 @@ func TestIncompleteRuns(t *testing.T) {
 
 	pending := passing()
 	pending.SuiteSucceeded, pending.SpecialSuiteFailureReasons = false, []string{"Detected pending specs and --fail-on-pending is set"}
-	if c := FromGinkgo("standard", []types.Report{pending}, testEnv); !c.Complete || !c.Certified {
+	if c := fromGinkgo("standard", []types.Report{pending}, testEnv); !c.Complete || !c.Certified {
 		t.Errorf("--fail-on-pending made the run incomplete: %q", c.Reason)
 	}
-	afterSuite := passing()
-	afterSuite.SpecReports = append(afterSuite.SpecReports, failure(types.SpecReport{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStateFailed}, "namespace stuck"))
-	if c := FromGinkgo("standard", []types.Report{afterSuite}, testEnv); !c.Complete || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "AfterSuite failed: namespace stuck") {
-		t.Errorf("a failed AfterSuite: complete %t, warnings %q; want complete with a warning", c.Complete, c.Warnings)
+	reporting := passing()
+	reporting.SpecReports = append(reporting.SpecReports, failure(types.SpecReport{LeafNodeType: types.NodeTypeReportAfterSuite, State: types.SpecStateFailed}, "disk full"))
+	if c := fromGinkgo("standard", []types.Report{reporting}, testEnv); !c.Certified || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "ReportAfterSuite failed: disk full") {
+		t.Errorf("a failed ReportAfterSuite: certified %t, warnings %q; want certified with a warning", c.Certified, c.Warnings)
+	}
+}
+
+// Rule 4: a cluster left degraded (the final node check in the AfterSuite failed) makes a
+// certificate that would be CERTIFIED NOT CERTIFIED, with the reason; a FAILED one stays FAILED.
+func TestRule4DegradedClusterIsNotCertified(t *testing.T) {
+	node := failure(types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedAfterSuite, State: types.SpecStateFailed},
+		"a fault was not undone: nodes not healthy: stateproof-worker3 is cordoned")
+	var specs []types.SpecReport
+	for _, id := range RequiredChecks {
+		specs = append(specs, spec("passes "+string(id), types.SpecStatePassed, "check:"+string(id)))
+	}
+	c := fromGinkgo("shared", []types.Report{suite(append(slices.Clone(specs), node)...)}, testEnv)
+	if c.Certified || c.Verdict != SummaryNotCertified || !strings.Contains(c.Degraded, "stateproof-worker3 is cordoned") ||
+		len(c.Blocking) != 1 || !strings.HasPrefix(c.Blocking[0], "the run left the cluster degraded: ") {
+		t.Errorf("verdict %s, degraded %q, blocking %q: want NOT CERTIFIED naming the cordoned node", c.Verdict, c.Degraded, c.Blocking)
+	}
+	if data, err := json.Marshal(c); err != nil || Validate(data) != nil {
+		t.Errorf("the degraded certificate does not validate: %v", Validate(data))
+	}
+	loss := failure(judged(spec("loses", types.SpecStateFailed, "check:data-drain")), "lost 3")
+	if c := fromGinkgo("shared", []types.Report{suite(append(slices.Clone(specs), loss, node)...)}, testEnv); c.Verdict != SummaryFailed {
+		t.Errorf("a FAILED run on a degraded cluster is %s, want FAILED", c.Verdict)
 	}
 }
 
@@ -281,7 +311,7 @@ func TestLabels(t *testing.T) {
 	s := spec("keeps identity", types.SpecStatePassed, "check:identity", "check:data-pod-delete", "check:warp-drive", "fault:pod-delete")
 	s.ContainerHierarchyLabels = [][]string{{"workload:mysql", "check:identity"}}
 	ignored := spec("no check", types.SpecStatePassed, "fault:pod-delete")
-	c := FromGinkgo("standard", []types.Report{suite(s, ignored)}, testEnv)
+	c := fromGinkgo("standard", []types.Report{suite(s, ignored)}, testEnv)
 	for _, id := range []Check{CheckIdentity, CheckDataPodDelete} {
 		r := row(c, id)
 		if len(r.Specs) != 1 || r.Specs[0].Workload != "mysql" || r.Specs[0].Fault != "pod-delete" {
@@ -307,8 +337,7 @@ func TestFigures(t *testing.T) {
 	s = entry(s, "acknowledged writes", "1500")
 	s = entry(s, "lost writes", "2")
 	s = entry(s, "bind seconds", "3.25")
-	s = entry(s, "identity before", `{"pod":"mysql-0"}`)
-	c := FromGinkgo("standard", []types.Report{suite(s)}, testEnv)
+	c := fromGinkgo("standard", []types.Report{suite(s)}, testEnv)
 	got := row(c, CheckDataPodDelete).Specs[0]
 	if got.RTOSeconds == nil || *got.RTOSeconds != 12.5 || got.RPOSeconds == nil || *got.RPOSeconds != 0 ||
 		got.Acknowledged == nil || *got.Acknowledged != 1500 || got.Lost == nil || *got.Lost != 2 ||
@@ -319,39 +348,23 @@ func TestFigures(t *testing.T) {
 		t.Errorf("warnings %q", c.Warnings)
 	}
 
-	bad := entry(entry(spec("bad", types.SpecStatePassed, "check:data-pod-delete"), "rto seconds", `"soon"`), "lost writes", "1.5")
-	c = FromGinkgo("standard", []types.Report{suite(bad)}, testEnv)
-	got = row(c, CheckDataPodDelete).Specs[0]
-	if got.RTOSeconds != nil || got.Lost != nil || len(c.Warnings) != 2 {
-		t.Errorf("non-numbers: figures %+v, warnings %q", got, c.Warnings)
-	}
-	none := row(FromGinkgo("standard", []types.Report{suite(spec("none", types.SpecStatePassed, "check:data-pod-delete"))}, testEnv), CheckDataPodDelete).Specs[0]
+	none := row(fromGinkgo("standard", []types.Report{suite(spec("none", types.SpecStatePassed, "check:data-pod-delete"))}, testEnv), CheckDataPodDelete).Specs[0]
 	if none.RTOSeconds != nil || none.Acknowledged != nil || none.BindSeconds != nil {
 		t.Errorf("figures without entries: %+v", none)
 	}
 }
 
-// TestFromJSONReport decodes a report the way `ginkgo --json-report` writes it, with values that
-// went through Ginkgo's own encoding, and an in-process value without AsJSON.
-func TestFromJSONReport(t *testing.T) {
-	s := spec("measures", types.SpecStatePassed, "check:data-pod-delete")
+// TestReportEntriesDecideNothing: the old report entries ("judging", "harness error", figures)
+// no longer decide a verdict or a figure; only the record does.
+func TestReportEntriesDecideNothing(t *testing.T) {
+	s := failure(unrecorded(spec("measures", types.SpecStateFailed, "check:data-pod-delete")), "lost writes")
 	s.ReportEntries = types.ReportEntries{
+		{Name: "judging", Value: types.WrapEntryValue("pod-delete")},
 		{Name: "rto seconds", Value: types.WrapEntryValue(41.5)},
-		{Name: "acknowledged writes", Value: types.WrapEntryValue(uint64(900))},
 	}
-	data, err := json.Marshal([]types.Report{suite(s)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil {
-		t.Fatal(err)
-	}
-	for name, rs := range map[string][]types.Report{"from JSON": reports, "in process": {suite(s)}} {
-		got := row(FromGinkgo("standard", rs, testEnv), CheckDataPodDelete).Specs[0]
-		if got.RTOSeconds == nil || *got.RTOSeconds != 41.5 || got.Acknowledged == nil || *got.Acknowledged != 900 {
-			t.Errorf("%s: figures %+v", name, got)
-		}
+	got := row(FromGinkgo("standard", []types.Report{suite(s)}, nil, testEnv), CheckDataPodDelete).Specs[0]
+	if got.Verdict != Error || got.RTOSeconds != nil {
+		t.Errorf("a spec without a record: %+v, want an error without figures", got)
 	}
 }
 
@@ -360,7 +373,7 @@ func TestSeedAndTimes(t *testing.T) {
 	b := suite(spec("b", types.SpecStatePassed, "check:provisioning"))
 	b.StartTime, b.EndTime = t0.Add(-time.Minute), t0.Add(time.Hour)
 	compileFailure := types.Report{SuiteConfig: types.SuiteConfig{RandomSeed: 1700000000}, SuiteSucceeded: true}
-	c := FromGinkgo("standard", []types.Report{a, b, compileFailure}, testEnv)
+	c := fromGinkgo("standard", []types.Report{a, b, compileFailure}, testEnv)
 	if c.Seed != 1700000000 || !c.StartedAt.Equal(t0.Add(-time.Minute)) || !c.FinishedAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("seed %d, started %s, finished %s", c.Seed, c.StartedAt, c.FinishedAt)
 	}

@@ -1,9 +1,13 @@
 package reports
 
 import (
+	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // t0 is the start of the synthetic runs.
@@ -17,9 +21,37 @@ var testEnv = Environment{
 	StateproofVersion: "v0.1.0-test", Context: "kind-stateproof", Cluster: "kind-stateproof",
 }
 
-// spec is an It spec under the container "MySQL" with the given state and leaf labels.
+// testRecordEntry is the report entry through which the tests attach a spec's record to its
+// synthetic report (production code reads records from verdict.json files).
+const testRecordEntry = "test record"
+
+// fromGinkgo is FromGinkgo with the records the test helpers attached to the specs.
+func fromGinkgo(class string, reps []types.Report, env Environment) Certificate {
+	recs := Records{}
+	for _, r := range reps {
+		for _, s := range r.SpecReports {
+			if rec := recordOf(s); rec != nil {
+				recs[s.FullText()] = rec
+			}
+		}
+	}
+	return FromGinkgo(class, reps, recs, env)
+}
+
+// recordOf returns the record attached to s, or nil.
+func recordOf(s types.SpecReport) *record.Spec {
+	for _, e := range s.ReportEntries {
+		if e.Name == testRecordEntry {
+			return e.Value.GetRawValue().(*record.Spec)
+		}
+	}
+	return nil
+}
+
+// spec is an It spec under the container "MySQL" with the given state and leaf labels, with a
+// record as the suites write it: in clean-up when it passed, judging otherwise.
 func spec(text string, state types.SpecState, labels ...string) types.SpecReport {
-	return types.SpecReport{
+	s := types.SpecReport{
 		ContainerHierarchyTexts:  []string{"MySQL"},
 		ContainerHierarchyLabels: [][]string{{"workload:mysql"}},
 		LeafNodeType:             types.NodeTypeIt,
@@ -28,27 +60,90 @@ func spec(text string, state types.SpecState, labels ...string) types.SpecReport
 		State:                    state,
 		RunTime:                  90 * time.Second,
 	}
-}
-
-// entry adds a report entry whose value is the JSON text value.
-func entry(s types.SpecReport, name, value string) types.SpecReport {
-	s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: name, Value: types.ReportEntryValue{AsJSON: value}})
+	rec := record.New(s.FullText(), s.Labels())
+	rec.Phase, rec.State = record.PhaseCleanUp, state.String()
+	if state != types.SpecStatePassed {
+		rec.Phase = record.PhaseJudging
+	}
+	s.ReportEntries = []types.ReportEntry{{Name: testRecordEntry, Value: types.WrapEntryValue(rec)}}
 	return s
 }
 
-// judged adds the "judging" entry the suites add before their verdict assertions.
-func judged(s types.SpecReport) types.SpecReport { return entry(s, "judging", `"now"`) }
+// unrecorded is s without its record (a spec that wrote no verdict.json).
+func unrecorded(s types.SpecReport) types.SpecReport {
+	s.ReportEntries = slices.DeleteFunc(slices.Clone(s.ReportEntries), func(e types.ReportEntry) bool { return e.Name == testRecordEntry })
+	return s
+}
 
-// failure sets the spec's failure message and location.
+// in sets the phase the spec's record reached.
+func in(s types.SpecReport, p record.Phase) types.SpecReport {
+	recordOf(s).Phase = p
+	return s
+}
+
+// entry records what the suites record for a figure or a harness error: name is the old report
+// entry's name ("rto seconds", "rpo seconds", "bind seconds", "acknowledged writes", "lost
+// writes", "harness error"), value its JSON text.
+func entry(s types.SpecReport, name, value string) types.SpecReport {
+	rec := recordOf(s)
+	f := &rec.Figures
+	var num float64
+	_ = json.Unmarshal([]byte(value), &num)
+	n := int(num)
+	switch name {
+	case "rto seconds":
+		f.RTOSeconds = &num
+	case "rpo seconds":
+		f.RPOSeconds = &num
+	case "bind seconds":
+		f.BindSeconds = &num
+	case "acknowledged writes":
+		f.Acknowledged = &n
+	case "lost writes":
+		f.Lost = &n
+	case "harness error":
+		_ = json.Unmarshal([]byte(value), &rec.HarnessError)
+	}
+	return s
+}
+
+// judged records the data judgement of the spec: failed (the storage lost data, say; failure
+// sets its message) when the spec failed, else passed.
+func judged(s types.SpecReport) types.SpecReport {
+	o := record.Pass
+	if s.State == types.SpecStateFailed {
+		o = record.Fail
+	}
+	recordOf(s).Add(record.Judgement{Judge: record.JudgeData, Outcome: o})
+	return s
+}
+
+// undecided records an undecided judgement with message msg.
+func undecided(s types.SpecReport, msg string) types.SpecReport {
+	recordOf(s).Add(record.Judgement{Judge: record.JudgePreconditions, Outcome: record.Undecided, Message: msg})
+	return s
+}
+
+// failure sets the spec's failure message and location (and the message of a failed judgement
+// that has none).
 func failure(s types.SpecReport, msg string) types.SpecReport {
 	s.Failure = types.Failure{Message: msg, Location: types.CodeLocation{FileName: "/src/stateproof/suites/steps_test.go", LineNumber: 139}}
+	if rec := recordOf(s); rec != nil {
+		for i := range rec.Judgements {
+			if rec.Judgements[i].Outcome == record.Fail && rec.Judgements[i].Message == "" {
+				rec.Judgements[i].Message = msg
+			}
+		}
+		rec.Failure = &record.Failure{Phase: rec.Phase, Node: "It", Message: msg}
+	}
 	return s
 }
 
-// notApplicable is a spec skipped with the suites' "not applicable: " message.
+// notApplicable is a spec skipped as not applicable, its record saying why.
 func notApplicable(text, why string, labels ...string) types.SpecReport {
 	s := spec(text, types.SpecStateSkipped, labels...)
 	s.Failure = types.Failure{Message: "not applicable: " + why, Location: types.CodeLocation{FileName: "steps_test.go", LineNumber: 52}}
+	recordOf(s).NotApplicable = why
 	return s
 }
 
@@ -74,7 +169,7 @@ func row(c Certificate, id Check) Row {
 
 // sample is a complete certificate with every kind of row, for the JSON and HTML tests.
 func sample() Certificate {
-	return FromGinkgo("shared", []types.Report{suite(
+	return fromGinkgo("shared", []types.Report{suite(
 		entry(entry(entry(judged(spec("keeps its data when its pod is deleted", types.SpecStatePassed,
 			"check:data-pod-delete", "check:identity", "fault:pod-delete")),
 			"rto seconds", "12.5"), "acknowledged writes", "1500"), "lost writes", "0"),

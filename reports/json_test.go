@@ -94,31 +94,31 @@ func TestValidateRejects(t *testing.T) {
 		change func(doc map[string]any)
 		want   string
 	}{
-		{"unknown row verdict", func(d map[string]any) { firstRow(d)["verdict"] = "maybe" }, "/rows/0/verdict: maybe is not one of"},
+		{"unknown row verdict", func(d map[string]any) { firstRow(d)["verdict"] = "maybe" }, "/rows/0/verdict: value must be one of 'pass'"},
 		{"unknown spec verdict", func(d map[string]any) {
 			firstRow(d)["specs"].([]any)[0].(map[string]any)["verdict"] = "flaky"
-		}, "/rows/0/specs/0/verdict: flaky is not one of"},
-		{"unknown headline", func(d map[string]any) { d["verdict"] = "PROBABLY" }, "/verdict: PROBABLY is not one of"},
-		{"missing field", func(d map[string]any) { delete(d, "storageClass") }, `/: missing required field "storageClass"`},
+		}, "/rows/0/specs/0/verdict: value must be one of 'pass'"},
+		{"unknown headline", func(d map[string]any) { d["verdict"] = "PROBABLY" }, "/verdict: value must be one of 'CERTIFIED'"},
+		{"missing field", func(d map[string]any) { delete(d, "storageClass") }, "/: missing property 'storageClass'"},
 		{"missing environment field", func(d map[string]any) {
 			delete(d["environment"].(map[string]any), "nodes")
-		}, `/environment: missing required field "nodes"`},
-		{"wrong schema version", func(d map[string]any) { d["schemaVersion"] = "stateproof.io/certificate/v0" }, "/schemaVersion: want stateproof.io/certificate/v1"},
-		{"unknown check", func(d map[string]any) { firstRow(d)["check"] = "warp-drive" }, "/rows/0/check: warp-drive is not one of"},
-		{"wrong type", func(d map[string]any) { d["certified"] = "yes" }, "/certified: want boolean, got string"},
+		}, "/environment: missing property 'nodes'"},
+		{"wrong schema version", func(d map[string]any) { d["schemaVersion"] = "stateproof.io/certificate/v0" }, "/schemaVersion: value must be 'stateproof.io/certificate/v1'"},
+		{"unknown check", func(d map[string]any) { firstRow(d)["check"] = "warp-drive" }, "/rows/0/check: value must be one of 'provisioning'"},
+		{"wrong type", func(d map[string]any) { d["certified"] = "yes" }, "/certified: got string, want boolean"},
 		{"fractional count", func(d map[string]any) {
 			row := d["rows"].([]any)[1].(map[string]any)
 			row["specs"].([]any)[0].(map[string]any)["lost"] = 0.5
-		}, "/rows/1/specs/0/lost: want integer, got number"},
+		}, "/rows/1/specs/0/lost: got number, want integer"},
 		{"negative figure", func(d map[string]any) {
 			row := d["rows"].([]any)[1].(map[string]any)
 			row["specs"].([]any)[0].(map[string]any)["rtoSeconds"] = -1
-		}, "/rows/1/specs/0/rtoSeconds: -1 is below the minimum 0"},
+		}, "/rows/1/specs/0/rtoSeconds: minimum: got -1, want 0"},
 		{"figures that do not sum up the specs", func(d map[string]any) {
 			d["rows"].([]any)[1].(map[string]any)["figures"].(map[string]any)["lost"] = 7
 		}, "/rows/1/figures: do not sum up the row's specs"},
-		{"null array", func(d map[string]any) { firstRow(d)["reasons"] = nil }, "/rows/0/reasons: want array, got null"},
-		{"unknown field", func(d map[string]any) { d["grade"] = "A+" }, "/grade: unknown field"},
+		{"null array", func(d map[string]any) { firstRow(d)["reasons"] = nil }, "/rows/0/reasons: got null, want array"},
+		{"unknown field", func(d map[string]any) { d["grade"] = "A+" }, "/: additional properties 'grade' not allowed"},
 		{"certified despite a failure", func(d map[string]any) { d["certified"] = true }, "/certified: is true"},
 		{"headline disagrees", func(d map[string]any) { d["verdict"] = "CERTIFIED" }, `/verdict: is "CERTIFIED"`},
 		{"incomplete without reason", func(d map[string]any) { d["complete"] = false; d["verdict"] = "INCOMPLETE" }, "/reason: an incomplete certificate must say why"},
@@ -164,7 +164,7 @@ func TestValidateAcceptsSample(t *testing.T) {
 }
 
 // TestSchemaMatchesModel keeps the schema's enums in step with the Go constants and makes sure
-// Validate understands every keyword the schema uses.
+// the validator compiles the schema.
 func TestSchemaMatchesModel(t *testing.T) {
 	var schema map[string]any
 	if err := json.Unmarshal(Schema, &schema); err != nil {
@@ -202,25 +202,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 	if schema["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("$schema %v", schema["$schema"])
 	}
-	supported := map[string]bool{"type": true, "$ref": true, "const": true, "enum": true, "minLength": true,
-		"minimum": true, "required": true, "properties": true, "additionalProperties": true, "items": true}
-	var walk func(s map[string]any, at string)
-	walk = func(s map[string]any, at string) {
-		for k, v := range s {
-			if !supported[k] && !annotations[k] {
-				t.Errorf("%s: keyword %q not supported by Validate", at, k)
-			}
-			switch k {
-			case "properties", "$defs":
-				for name, sub := range v.(map[string]any) {
-					walk(sub.(map[string]any), at+"/"+k+"/"+name)
-				}
-			case "items", "additionalProperties":
-				if sub, ok := v.(map[string]any); ok {
-					walk(sub, at+"/"+k)
-				}
-			}
-		}
+	if _, err := compiledSchema(); err != nil {
+		t.Errorf("the schema does not compile: %v", err)
 	}
-	walk(schema, "#")
 }

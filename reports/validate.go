@@ -2,13 +2,19 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math/big"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
-	"unicode/utf8"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // ValidationError lists every way a document departs from the certificate schema or from the
@@ -23,50 +29,116 @@ func (e *ValidationError) Error() string {
 	return "invalid certificate: " + strings.Join(e.Problems, "; ")
 }
 
-// Validate checks a certificate.json document against Schema (the subset of JSON Schema the
-// schema uses: type, const, enum, required, properties, additionalProperties, items, minLength,
-// minimum, local $ref) and against the rules the schema cannot express: a check appears in at
-// most one row; an incomplete certificate has a reason; certified and verdict agree with
-// complete and the rows (every row of RequiredChecks must pass); blocking is non-empty exactly
-// when a complete certificate is not certified. It returns a *ValidationError listing the problems, or an error when the
-// document is not JSON or the embedded schema cannot be read.
+// Validate checks a certificate.json document against Schema (JSON Schema draft 2020-12, with
+// github.com/santhosh-tekuri/jsonschema; "format" is an annotation, as the draft's default) and
+// against the rules the schema cannot express: a check appears in at most one row; an incomplete
+// certificate has a reason; certified and verdict agree with complete and the rows (every row of
+// RequiredChecks must pass); blocking is non-empty exactly when a complete certificate is not
+// certified. It returns a *ValidationError listing the problems, or an error when the document
+// is not JSON or the embedded schema cannot be compiled.
 func Validate(data []byte) error {
-	var schema map[string]any
-	if err := json.Unmarshal(Schema, &schema); err != nil {
-		return fmt.Errorf("embedded certificate schema: %w", err)
+	schema, err := compiledSchema()
+	if err != nil {
+		return err
 	}
-	doc, err := decodeNumbers(data)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("certificate is not JSON: %w", err)
 	}
-	v := validator{root: schema}
-	v.check(schema, doc, "")
-	if len(v.problems) == 0 {
+	var problems []string
+	if err := schema.Validate(doc); err != nil {
+		var verr *jsonschema.ValidationError
+		if !errors.As(err, &verr) {
+			return fmt.Errorf("validate certificate: %w", err)
+		}
+		problems = schemaProblems(verr)
+	}
+	if len(problems) == 0 {
 		var c Certificate
 		if err := json.Unmarshal(data, &c); err != nil {
-			v.problems = append(v.problems, "/: "+err.Error())
+			problems = append(problems, "/: "+err.Error())
 		} else {
-			v.problems = append(v.problems, rules(c)...)
+			problems = append(problems, rules(c)...)
 		}
 	}
-	if len(v.problems) > 0 {
-		return &ValidationError{Problems: v.problems}
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems}
 	}
 	return nil
 }
 
-// decodeNumbers decodes JSON keeping numbers as json.Number, rejecting trailing data.
-func decodeNumbers(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+// schemaURL names the embedded schema inside the compiler; nothing is fetched from it.
+const schemaURL = "stateproof:certificate.schema.json"
+
+// compiledSchema compiles Schema the first time it is called.
+var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+	if err != nil {
+		return nil, fmt.Errorf("embedded certificate schema: %w", err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the JSON value")
+	c := jsonschema.NewCompiler()
+	c.UseLoader(noLoader{}) // the schema is self-contained: resolve no remote or file reference
+	if err := c.AddResource(schemaURL, doc); err != nil {
+		return nil, fmt.Errorf("embedded certificate schema: %w", err)
 	}
-	return doc, nil
+	s, err := c.Compile(schemaURL)
+	if err != nil {
+		return nil, fmt.Errorf("embedded certificate schema: %w", err)
+	}
+	return s, nil
+})
+
+// noLoader refuses to load any URL the embedded schema might refer to (the draft's meta-schemas
+// are built into the validator).
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("certificate schema refers to %s, which Validate does not load", url)
+}
+
+// schemaProblems flattens the validator's error tree into one "<pointer>: <message>" line per
+// leaf error, sorted by pointer (the validator's order follows Go map iteration).
+func schemaProblems(verr *jsonschema.ValidationError) []string {
+	type leaf struct{ at, msg string }
+	var leaves []leaf
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		if k, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+			slices.Sort(k.Properties) // a stable message when several fields are unknown
+		}
+		leaves = append(leaves, leaf{pointer(e.InstanceLocation), e.ErrorKind.LocalizedString(messages)})
+	}
+	walk(verr)
+	slices.SortStableFunc(leaves, func(a, b leaf) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.msg, b.msg))
+	})
+	problems := make([]string, len(leaves))
+	for i, l := range leaves {
+		problems[i] = l.at + ": " + l.msg
+	}
+	return problems
+}
+
+// messages prints the validator's messages in English.
+var messages = message.NewPrinter(language.English)
+
+// pointer returns the JSON pointer (RFC 6901) of an instance location, "/" for the document.
+func pointer(tokens []string) string {
+	if len(tokens) == 0 {
+		return "/"
+	}
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteString("/")
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
 }
 
 // rules checks what the schema cannot: unique checks, a reason when incomplete, a headline that
@@ -83,11 +155,14 @@ func rules(c Certificate) []string {
 		if want := summarize(r.Specs); !reflect.DeepEqual(r.Figures, want) {
 			p = append(p, fmt.Sprintf("/rows/%d/figures: do not sum up the row's specs (want %s)", i, want))
 		}
+		if want := rowVerdict(r.Specs); r.Verdict != want {
+			p = append(p, fmt.Sprintf("/rows/%d/verdict: is %q but the row's specs make it %q", i, r.Verdict, want))
+		}
 	}
 	if !c.Complete && c.Reason == "" {
 		p = append(p, "/reason: an incomplete certificate must say why")
 	}
-	if want := c.Complete && len(blocking(c.Rows)) == 0; c.Certified != want {
+	if want := c.Complete && len(blocking(c.Rows, c.Degraded)) == 0; c.Certified != want {
 		p = append(p, fmt.Sprintf("/certified: is %t but complete and the row verdicts (required checks: %s) make it %t", c.Certified, checkList(RequiredChecks), want))
 	}
 	switch {
@@ -109,187 +184,4 @@ func checkList(ids []Check) string {
 		s[i] = string(id)
 	}
 	return strings.Join(s, ", ")
-}
-
-// validator walks a document along a schema, collecting problems.
-type validator struct {
-	root     map[string]any
-	problems []string
-}
-
-func (v *validator) fail(at, format string, args ...any) {
-	if at == "" {
-		at = "/"
-	}
-	v.problems = append(v.problems, at+": "+fmt.Sprintf(format, args...))
-}
-
-// annotations are schema keywords that do not constrain the document.
-var annotations = map[string]bool{
-	"$schema": true, "$id": true, "$defs": true, "$comment": true, "title": true,
-	"description": true, "format": true, "examples": true, "default": true,
-}
-
-// check validates value (decoded with json.Number) at pointer at against schema s.
-func (v *validator) check(s map[string]any, value any, at string) {
-	keys := make([]string, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // a stable order of problems
-	if t, ok := s["type"]; ok && !hasType(value, t) {
-		v.fail(at, "want %v, got %s", t, jsonType(value))
-		return
-	}
-	for _, k := range keys {
-		arg := s[k]
-		switch k {
-		case "type":
-		case "$ref":
-			target, err := v.resolve(arg)
-			if err != nil {
-				v.fail(at, "schema: %v", err)
-				continue
-			}
-			v.check(target, value, at)
-		case "const":
-			if !sameJSON(value, arg) {
-				v.fail(at, "want %v, got %v", arg, value)
-			}
-		case "enum":
-			if !slicesContainJSON(arg, value) {
-				v.fail(at, "%v is not one of %v", value, arg)
-			}
-		case "minLength":
-			if str, ok := value.(string); ok && float64(utf8.RuneCountInString(str)) < arg.(float64) {
-				v.fail(at, "shorter than %v characters", arg)
-			}
-		case "minimum":
-			if n, ok := value.(json.Number); ok {
-				f, _ := new(big.Float).SetString(n.String())
-				if f != nil && f.Cmp(big.NewFloat(arg.(float64))) < 0 {
-					v.fail(at, "%v is below the minimum %v", n, arg)
-				}
-			}
-		case "required":
-			if obj, ok := value.(map[string]any); ok {
-				for _, name := range arg.([]any) {
-					if _, ok := obj[name.(string)]; !ok {
-						v.fail(at, "missing required field %q", name)
-					}
-				}
-			}
-		case "properties", "additionalProperties":
-			// object checks both keywords; run it once, under whichever the schema has first.
-			if obj, ok := value.(map[string]any); ok && (k == "properties" || s["properties"] == nil) {
-				v.object(s, obj, at)
-			}
-		case "items":
-			if arr, ok := value.([]any); ok {
-				for i, item := range arr {
-					v.check(arg.(map[string]any), item, fmt.Sprintf("%s/%d", at, i))
-				}
-			}
-		default:
-			if !annotations[k] {
-				v.fail(at, "schema keyword %q is not supported by Validate", k)
-			}
-		}
-	}
-}
-
-// object validates an object's members against properties and additionalProperties.
-func (v *validator) object(s map[string]any, obj map[string]any, at string) {
-	props, _ := s["properties"].(map[string]any)
-	names := make([]string, 0, len(obj))
-	for name := range obj {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		path := at + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
-		if ps, ok := props[name].(map[string]any); ok {
-			v.check(ps, obj[name], path)
-			continue
-		}
-		switch extra := s["additionalProperties"].(type) {
-		case bool:
-			if !extra {
-				v.fail(path, "unknown field")
-			}
-		case map[string]any:
-			v.check(extra, obj[name], path)
-		}
-	}
-}
-
-// resolve follows a local "#/$defs/name" reference.
-func (v *validator) resolve(ref any) (map[string]any, error) {
-	r, _ := ref.(string)
-	name, ok := strings.CutPrefix(r, "#/$defs/")
-	if !ok {
-		return nil, fmt.Errorf("unsupported $ref %q", r)
-	}
-	defs, _ := v.root["$defs"].(map[string]any)
-	target, ok := defs[name].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("unresolved $ref %q", r)
-	}
-	return target, nil
-}
-
-// hasType reports whether value has the JSON Schema type t (a name or a list of names).
-func hasType(value any, t any) bool {
-	if list, ok := t.([]any); ok {
-		for _, one := range list {
-			if hasType(value, one) {
-				return true
-			}
-		}
-		return false
-	}
-	got := jsonType(value)
-	return got == t || (t == "number" && got == "integer")
-}
-
-// jsonType names the JSON Schema type of a decoded value; integral numbers are "integer".
-func jsonType(value any) string {
-	switch x := value.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case json.Number:
-		if f, _ := new(big.Float).SetString(x.String()); f != nil && f.IsInt() {
-			return "integer"
-		}
-		return "number"
-	}
-	return fmt.Sprintf("%T", value)
-}
-
-// sameJSON compares a document value (numbers as json.Number) with a schema value.
-func sameJSON(doc, schema any) bool {
-	if n, ok := doc.(json.Number); ok {
-		f, err := n.Float64()
-		return err == nil && reflect.DeepEqual(f, schema)
-	}
-	return reflect.DeepEqual(doc, schema)
-}
-
-// slicesContainJSON reports whether the schema list contains the document value.
-func slicesContainJSON(list any, doc any) bool {
-	items, _ := list.([]any)
-	for _, item := range items {
-		if sameJSON(doc, item) {
-			return true
-		}
-	}
-	return false
 }

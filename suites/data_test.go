@@ -11,7 +11,6 @@ import (
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/faults/poddelete"
 	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/history"
 	"github.com/stateproof/stateproof/fixtures/redis"
 )
 
@@ -45,8 +44,8 @@ type workload struct {
 	// deploy deploys the workload on s. It returns the pod the faults hit and a function that
 	// starts the writer (called after requireApplicable).
 	deploy func(ctx SpecContext, s site) (faults.Target, func() *agent.Handle)
-	// judge, if set, adds the workload's own verdicts on the history (Redis registers).
-	judge func(ops []history.Op)
+	// registers asks for the register linearizability judge on the history (Redis).
+	registers bool
 }
 
 // acked is the precondition of w: acknowledged writes needed before the fault.

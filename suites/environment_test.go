@@ -79,10 +79,15 @@ var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 
 // specArtifacts returns (and creates) the current spec's artifacts folder plus sub.
 func specArtifacts(sub string) string {
-	name := strings.Trim(unsafeChars.ReplaceAllString(CurrentSpecReport().FullText(), "-"), "-")
-	dir := filepath.Join(flags.artifacts, name, sub)
+	dir := filepath.Join(specDir(CurrentSpecReport().FullText()), sub)
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	return dir
+}
+
+// specDir is the artifacts folder of the spec with full text name: the name with every run of
+// characters other than letters, digits, '.', '_' and '-' replaced by '-'.
+func specDir(name string) string {
+	return filepath.Join(flags.artifacts, strings.Trim(unsafeChars.ReplaceAllString(name, "-"), "-"))
 }
 
 // identity reads a StatefulSet pod's identity: name, hostname, IP, PVC of the claim template and

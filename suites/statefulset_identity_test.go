@@ -17,6 +17,7 @@ import (
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // A StatefulSet pod keeps its identity across rescheduling
@@ -40,14 +41,12 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			before := webIdentities(ctx, ns, replicas)
 
 			injectAndRecover(ctx, f, target)
-			AddReportEntry("judging", f.Name())
-			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
+			enter(record.PhaseJudging)
+			observed(ctx, record.JudgeRecovery, env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout))
 			after := webIdentities(ctx, ns, replicas)
 			AddReportEntry("identities before", before)
 			AddReportEntry("identities after", after)
-			for k := range replicas {
-				Expect(judge.CheckSameIdentity(before[k], after[k])).To(Succeed())
-			}
+			identitiesKept(record.IdentityEvidence{Before: before, After: after})
 		},
 		Entry("when a pod is deleted", Label("fault:pod-delete"), podDelete(false), 1, SpecTimeout(10*time.Minute)),
 		Entry("when a pod's node is killed and comes back", Label("fault:node-failure-kill", "recovery:node-returns"),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stateproof/stateproof/fixtures/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // persistentVolumeClaimRetentionPolicy (KEP-1847, StatefulSetAutoDeletePVC, GA in 1.32;
@@ -27,47 +28,53 @@ import (
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	DescribeTable("applies persistentVolumeClaimRetentionPolicy", Label("check:pvc-retention"),
 		func(ctx SpecContext, policy appsv1.PersistentVolumeClaimRetentionPolicyType) {
-			retain := policy == appsv1.RetainPersistentVolumeClaimRetentionPolicyType
 			s := newSite(ctx, "statefulset", 1, false)
 			ns := s.ns
 			deployWeb(ctx, s, statefulset.Params{Replicas: 3, PodManagementPolicy: appsv1.OrderedReadyPodManagement,
 				WhenScaled: policy, WhenDeleted: policy})
 			pods := watchPods(ctx, ns, statefulset.Selector)
-			AddReportEntry("judging", "persistentVolumeClaimRetentionPolicy "+string(policy))
-			pvBefore := map[int]string{}
-			for k := range 3 {
-				pvBefore[k] = claimedPV(ctx, ns, statefulset.ClaimName(k))
-			}
-
-			By("scaling 3 → 1 with whenScaled: " + string(policy))
-			Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
-			pods.waitUntil(ctx, "web-1 and web-2 deleted", webPods(1, 3), func(e judge.PodEvent) bool { return e.Deleted })
-			for k := 1; k < 3; k++ {
-				expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, pvBefore[k])
-			}
-
-			By("scaling 1 → 3")
-			Expect(statefulset.Scale(ctx, env.client, ns, 3, flags.readyTimeout)).To(Succeed())
-			for k := 1; k < 3; k++ {
-				pv := claimedPV(ctx, ns, statefulset.ClaimName(k))
-				if retain {
-					Expect(pv).To(Equal(pvBefore[k]), "%s came back with another volume", statefulset.PodName(k))
-				} else {
-					Expect(pv).NotTo(Equal(pvBefore[k]), "%s got its deleted volume back", statefulset.PodName(k))
-				}
-			}
-
-			By("deleting the StatefulSet with whenDeleted: " + string(policy))
-			Expect(env.client.Clientset.AppsV1().StatefulSets(ns).Delete(ctx, statefulset.Name, metav1.DeleteOptions{})).To(Succeed())
-			pods.waitUntil(ctx, "every pod deleted", webPods(0, 3), func(e judge.PodEvent) bool { return e.Deleted })
-			for k := range 3 {
-				expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, "")
-			}
+			enter(record.PhaseJudging)
+			observedBy(ctx, record.JudgeStorage, func() { retentionApplied(ctx, ns, pods, policy) })
 		},
 		Entry("Retain: PVCs and their data stay with their ordinals", appsv1.RetainPersistentVolumeClaimRetentionPolicyType, SpecTimeout(10*time.Minute)),
 		Entry("Delete: PVCs go with their pods and with the StatefulSet", appsv1.DeletePersistentVolumeClaimRetentionPolicyType, SpecTimeout(10*time.Minute)),
 	)
 })
+
+// retentionApplied scales the fixture 3 → 1 → 3 and deletes it, asserting after each step that
+// policy was applied to the PVCs (kept with their PVs for Retain, deleted for Delete).
+func retentionApplied(ctx context.Context, ns string, pods *podWatch, policy appsv1.PersistentVolumeClaimRetentionPolicyType) {
+	retain := policy == appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	pvBefore := map[int]string{}
+	for k := range 3 {
+		pvBefore[k] = claimedPV(ctx, ns, statefulset.ClaimName(k))
+	}
+
+	By("scaling 3 → 1 with whenScaled: " + string(policy))
+	Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
+	pods.waitUntil(ctx, "web-1 and web-2 deleted", webPods(1, 3), func(e judge.PodEvent) bool { return e.Deleted })
+	for k := 1; k < 3; k++ {
+		expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, pvBefore[k])
+	}
+
+	By("scaling 1 → 3")
+	Expect(statefulset.Scale(ctx, env.client, ns, 3, flags.readyTimeout)).To(Succeed())
+	for k := 1; k < 3; k++ {
+		pv := claimedPV(ctx, ns, statefulset.ClaimName(k))
+		if retain {
+			Expect(pv).To(Equal(pvBefore[k]), "%s came back with another volume", statefulset.PodName(k))
+		} else {
+			Expect(pv).NotTo(Equal(pvBefore[k]), "%s got its deleted volume back", statefulset.PodName(k))
+		}
+	}
+
+	By("deleting the StatefulSet with whenDeleted: " + string(policy))
+	Expect(env.client.Clientset.AppsV1().StatefulSets(ns).Delete(ctx, statefulset.Name, metav1.DeleteOptions{})).To(Succeed())
+	pods.waitUntil(ctx, "every pod deleted", webPods(0, 3), func(e judge.PodEvent) bool { return e.Deleted })
+	for k := range 3 {
+		expectClaimKept(ctx, ns, statefulset.ClaimName(k), retain, "")
+	}
+}
 
 // claimedPV returns the UID of the PV bound to PVC ns/name.
 func claimedPV(ctx context.Context, ns, name string) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/agent"
 	"github.com/stateproof/stateproof/fixtures/history"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 const (
@@ -50,8 +51,7 @@ func requireApplicable(ctx context.Context, s site, f faults.Fault, target fault
 			if s.requireApplicable {
 				Fail(fmt.Sprintf("StorageClass %s must make this spec applicable (--require-applicable or --movable-storage-class): %s", s.storageClass, na.Error()))
 			}
-			AddReportEntry("verdict", "not applicable: "+na.Reason)
-			Skip("not applicable: " + na.Reason)
+			notApplicable(na.Reason)
 		}
 		Expect(err).NotTo(HaveOccurred())
 	}
@@ -73,12 +73,13 @@ func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f fault
 	dataKept(ctx, w, a, inj)
 	// pod-delete and out-of-service prove the replacement (new UID) in Inject; after a node
 	// returns the pod may be the same one.
-	identityKept(ctx, target, before, w.claimTemplate, judge.CheckSameIdentity)
+	identityKept(ctx, target, before, w.claimTemplate, false)
 }
 
 // writesFlowing waits until the agent has n acknowledged writes (the precondition) and reports
 // its CPU share over n more.
 func writesFlowing(ctx context.Context, a *agent.Handle, n int) {
+	enter(record.PhaseTraffic)
 	By(fmt.Sprintf("waiting for %d acknowledged writes before the fault", n))
 	started, err := a.WaitAcknowledged(ctx, n, 2*time.Minute)
 	Expect(err).NotTo(HaveOccurred())
@@ -93,12 +94,14 @@ func writesFlowing(ctx context.Context, a *agent.Handle, n int) {
 // inject registers the fault's recovery (run even if the injection fails half-way or the spec
 // fails later), injects it, and saves the injection record.
 func inject(ctx context.Context, f faults.Fault, target faults.Target) faults.Injection {
+	enter(record.PhaseFault)
 	By("injecting " + f.Name() + " into " + target.String())
 	if r, ok := f.(faults.Recoverer); ok {
 		DeferCleanup(r.Recover, NodeTimeout(10*time.Minute))
 	}
 	inj, err := f.Inject(ctx, target)
 	writeJSON(filepath.Join(specArtifacts(""), f.Name()+"-injection.json"), inj)
+	recordInjection(inj)
 	Expect(err).NotTo(HaveOccurred(), "the fault could not be injected: this is an error, not a pass")
 	AddReportEntry("injection", inj)
 	return inj
@@ -117,41 +120,41 @@ func injectAndRecover(ctx context.Context, f faults.Fault, target faults.Target)
 // recoverFault runs a fault's recovery now (uncordon, start the node, remove taints) and reports
 // how long it took.
 func recoverFault(ctx context.Context, name string, r faults.Recoverer) {
+	enter(record.PhaseRecovery)
 	By("recovering from " + name)
 	t0 := time.Now()
 	Expect(r.Recover(ctx)).To(Succeed())
-	AddReportEntry(name+" recovery seconds", time.Since(t0).Seconds())
-}
-
-// dataResult is what a run's history and read-back show, judged.
-type dataResult struct {
-	// ops is the whole history, with the writes a durability setting may lose (workload.maxRPO)
-	// counted as unknown-outcome.
-	ops     []history.Op
-	verdict judge.DataVerdict
-	// preconditions is nil when enough writes were acknowledged before the fault.
-	preconditions error
-	// rtoErr is nil when writes were acknowledged again after the fault.
-	rtoErr error
-	rpo    time.Duration
+	took := time.Since(t0)
+	recorded(func(r *record.Spec) {
+		if n := len(r.Injections); n > 0 {
+			r.Injections[n-1].RecoveredAt, r.Injections[n-1].RecoverySeconds = time.Now(), took.Seconds()
+		}
+	})
+	AddReportEntry(name+" recovery seconds", took.Seconds())
 }
 
 // measureData waits for writes to be acknowledged again after recovery, stops the writer, reads
-// everything back and judges w's unique writes against the read-back: lost, duplicated, phantom,
-// RTO (from inj.Start) and RPO. Everything measured goes into the report; nothing is asserted
-// but that the writer answered and writes were acknowledged again.
-func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) dataResult {
-	// The fault happened and was recovered: from here on a failure is the workload's or the
-	// storage's (a volume that lost its data may keep the workload from ever answering again).
-	AddReportEntry("judging", inj.Fault)
+// everything back and judges w's unique writes against the read-back (record.DecideData, which
+// `stateproof judge` re-runs on the saved history and read-back): preconditions, writes
+// resumed, lost, duplicated, phantom, RTO (from inj.Start), RPO and, for Redis, registers. Writes
+// that never resumed do not stop it: what the workload holds is still read back and judged. The
+// evidence and the judgements go into the spec's record and artifacts; nothing is asserted but
+// that the harness could talk to the agent.
+func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) record.DataResult {
+	enter(record.PhaseJudging)
 	By("waiting for writes to be acknowledged again after recovery")
+	in := record.DataInput{UniqueKinds: w.uniqueKinds, MinAcked: w.acked(), MaxRPOSeconds: w.maxRPO.Seconds(),
+		FaultStart: inj.Start, FaultEnd: inj.End, ResumeFrom: time.Now(), AckedAfter: ackedAfterRecovery, Registers: w.registers}
+	sent := time.Now()
 	st, err := a.Status(ctx)
 	harnessOK(err, "asking the agent for its status")
-	_, err = a.WaitAcknowledged(ctx, st.OK+ackedAfterRecovery, 3*time.Minute)
-	if errors.Is(err, agent.ErrNoStatus) {
+	if !st.Now.IsZero() { // the agent's clock may not be the harness's (a remote cluster)
+		in.ClockOffsetSeconds = record.ClockOffset(sent, time.Now(), st.Now).Seconds()
+	}
+	// A timeout is judged from the history below (judge "recovery"), after the read-back.
+	if _, err = a.WaitAcknowledged(ctx, st.OK+ackedAfterRecovery, 3*time.Minute); errors.Is(err, agent.ErrNoStatus) {
 		harnessOK(err, "waiting for writes to be acknowledged again")
 	}
-	Expect(err).NotTo(HaveOccurred(), "the workload did not accept writes after %s", inj.Fault)
 
 	By("stopping the writer and reading everything back")
 	_, err = a.Stop(ctx)
@@ -160,80 +163,93 @@ func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.In
 	harnessOK(err, "fetching the agent's history")
 	saveHistory(ops)
 	ids, err := a.ReadBack(ctx)
-	if _, byWorkload := errors.AsType[*agent.WorkloadError](err); !byWorkload {
+	if _, byWorkload := errors.AsType[*agent.WorkloadError](err); byWorkload {
+		in.ReadBackError = err.Error()
+	} else {
 		harnessOK(err, "reading back through the agent")
+		writeJSON(filepath.Join(specArtifacts(""), record.ReadBackFile), ids)
 	}
-	Expect(err).NotTo(HaveOccurred(), "the workload could not read its data back")
 
-	unique := judge.OnlyKinds(ops, w.uniqueKinds...)
-	r := dataResult{ops: ops, preconditions: judge.Preconditions(unique, inj.Start, w.acked())}
-	rpo, rpoErr := judge.RPO(unique, ids, inj.Start)
-	if w.maxRPO > 0 {
-		// Writes acknowledged within maxRPO before the fault, or while it took hold (up to
-		// inj.End), may be lost by design: their outcome counts as unknown, and the RPO is
-		// checked instead.
-		unique = judge.Tolerate(unique, inj.Start.Add(-w.maxRPO), inj.End)
-		r.ops = judge.Tolerate(ops, inj.Start.Add(-w.maxRPO), inj.End)
+	r := record.DecideData(in, ops, ids)
+	recorded(func(s *record.Spec) {
+		s.Data = &in
+		s.Add(r.Judgements...)
+		s.Figures.RTOSeconds, s.Figures.RPOSeconds = r.Figures.RTOSeconds, r.Figures.RPOSeconds
+		s.Figures.Acknowledged, s.Figures.Lost, s.Figures.Unknown = r.Figures.Acknowledged, r.Figures.Lost, r.Figures.Unknown
+	})
+	// For the reader of the Ginkgo report; the verdict comes from the record.
+	AddReportEntry("acknowledged writes", r.Verdict.Acknowledged)
+	AddReportEntry("lost writes", r.Verdict.Lost)
+	AddReportEntry("unknown-outcome writes", r.Verdict.Unknown)
+	AddReportEntry("data verdict", r.Verdict)
+	AddReportEntry("outage seen by the client", r.Outage)
+	if r.Figures.RTOSeconds != nil {
+		AddReportEntry("rto seconds", *r.Figures.RTOSeconds)
 	}
-	r.verdict = judge.CheckWrites(unique, ids)
-	r.rpo = rpo
-	rto, outage, rtoErr := judge.RTO(ops, inj.Start)
-	r.rtoErr = rtoErr
-	AddReportEntry("acknowledged writes", r.verdict.Acknowledged)
-	AddReportEntry("lost writes", r.verdict.Lost)
-	AddReportEntry("unknown-outcome writes", r.verdict.Unknown)
-	AddReportEntry("data verdict", r.verdict)
-	AddReportEntry("outage seen by the client", outage)
-	if rtoErr == nil { // 0 when no write failed; not reported when writes never recovered
-		AddReportEntry("rto seconds", rto.Seconds())
+	if r.Figures.RPOSeconds != nil {
+		AddReportEntry("rpo seconds", *r.Figures.RPOSeconds)
 	}
-	if rpoErr == nil {
-		AddReportEntry("rpo seconds", rpo.Seconds())
+	if r.Registers != nil {
+		AddReportEntry("linearizability", *r.Registers)
 	}
-	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s (outage seen: %v), RPO %s\n",
-		inj.Fault, r.verdict.Acknowledged, r.verdict.Lost, r.verdict.Duplicated, r.verdict.Unknown, r.verdict.UnknownPresent, rto, outage, rpo)
+	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s s (outage seen: %v), RPO %s s\n",
+		inj.Fault, r.Verdict.Acknowledged, r.Verdict.Lost, r.Verdict.Duplicated, r.Verdict.Unknown, r.Verdict.UnknownPresent,
+		seconds(r.Figures.RTOSeconds), r.Outage, seconds(r.Figures.RPOSeconds))
 	return r
 }
 
-// harnessOK fails the spec as a harness error when err is not nil: the report entry "harness
-// error" makes the certificate count it as an error (the harness could not decide), not as the
-// storage failing, even after the "judging" entry. what says what the harness was doing.
+// seconds formats an optional figure in seconds ("-" when not measured).
+func seconds(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+// harnessOK fails the spec as a harness error when err is not nil: the record's harnessError
+// makes the certificate count it as an error (the harness could not decide), not as the storage
+// failing. what says what the harness was doing.
 func harnessOK(err error, what string) {
 	GinkgoHelper()
 	if err != nil {
+		recorded(func(r *record.Spec) { r.HarnessError = what })
 		AddReportEntry("harness error", what)
 		Fail(fmt.Sprintf("harness error while %s: %v", what, err))
 	}
 }
 
-// dataKept judges a run (see measureData): enough writes before the fault, writes acknowledged
-// again after it, no acknowledged write lost (or, with w.maxRPO, none outside it and an RPO
-// within it), no duplicate or phantom, and w's own verdicts.
+// dataKept judges a run (see measureData) and fails the spec unless every judge passed: enough
+// writes before the fault, writes acknowledged again after it, no acknowledged write lost (or,
+// with w.maxRPO, none outside it and an RPO within it), no duplicate or phantom, and, for
+// Redis, linearizable registers (a failure leaves porcupine's visualisation in the artifacts).
 func dataKept(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) {
 	r := measureData(ctx, w, a, inj)
-	Expect(r.preconditions).To(Succeed())
-	Expect(r.rtoErr).NotTo(HaveOccurred())
-	Expect(r.verdict.Err()).NotTo(HaveOccurred())
-	if w.maxRPO > 0 {
-		Expect(r.rpo).To(BeNumerically("<=", w.maxRPO), "measured RPO %s exceeds %s", r.rpo, w.maxRPO)
+	if r.Registers != nil && r.Registers.Result == "illegal" {
+		visualizeRegisters()
 	}
-	if w.judge != nil {
-		w.judge(r.ops)
-	}
+	failUnlessPassed(r.Judgements)
 }
 
-// identityKept checks with check (judge.CheckSameIdentity, or CheckReplacedSameIdentity when the
-// pod must have been replaced) that the target pod has kept the name, hostname, PVC and PV it
+// identityKept checks (judge.CheckSameIdentity, or CheckReplacedSameIdentity when the pod must
+// have been replaced) that the target pod has kept the name, hostname, PVC and PV it
 // had before.
-func identityKept(ctx context.Context, target faults.Target, before judge.Identity, claimTemplate string, check func(before, after judge.Identity) error) {
+func identityKept(ctx context.Context, target faults.Target, before judge.Identity, claimTemplate string, replaced bool) {
 	after := identity(ctx, target.Namespace, target.Pod, claimTemplate)
 	AddReportEntry("identity before", before)
 	AddReportEntry("identity after", after)
-	Expect(check(before, after)).To(Succeed())
+	identitiesKept(record.IdentityEvidence{Replaced: replaced, Before: []judge.Identity{before}, After: []judge.Identity{after}})
+}
+
+// identitiesKept records ev and its identity judgement (record.JudgeIdentityEvidence), failing
+// the spec unless every pod kept its identity.
+func identitiesKept(ev record.IdentityEvidence) {
+	GinkgoHelper()
+	recorded(func(r *record.Spec) { r.Identity = &ev })
+	judged(record.JudgeIdentityEvidence(ev))
 }
 
 func saveHistory(ops []history.Op) {
-	f, err := os.Create(filepath.Join(specArtifacts(""), "history.jsonl"))
+	f, err := os.Create(filepath.Join(specArtifacts(""), record.HistoryFile))
 	Expect(err).NotTo(HaveOccurred())
 	defer f.Close()
 	Expect(history.WriteJSONLines(f, ops)).To(Succeed())

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/fixtures/volume"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // bindLimit is how long a PVC may take to be Bound once its consumer pod exists: the
@@ -35,12 +36,17 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		ns := c.Namespace
 		start := time.Now()
 		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
-		AddReportEntry("judging", "provisioning")
+		enter(record.PhaseJudging)
 		_, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
-		Expect(err).NotTo(HaveOccurred())
-		AddReportEntry("bind seconds", time.Since(start).Seconds())
+		observed(ctx, record.JudgeStorage, err)
+		bind := time.Since(start).Seconds()
+		recorded(func(r *record.Spec) { r.Figures.BindSeconds = &bind })
+		AddReportEntry("bind seconds", bind)
 		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
-		Expect(err).NotTo(HaveOccurred(), "the PVC is Bound but the pod that mounts it never became Ready")
+		if err != nil {
+			err = fmt.Errorf("the PVC is Bound but the pod that mounts it never became Ready: %w", err)
+		}
+		observed(ctx, record.JudgeStorage, err)
 	})
 
 	It("offers ReadWriteOnce, and reports which other access modes it offers", Label("check:access-modes"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
@@ -50,7 +56,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		for i, m := range modes {
 			Expect(volume.Create(ctx, env.client.Clientset, claim(s, fmt.Sprintf("mode-%d", i), m))).To(Succeed())
 		}
-		AddReportEntry("judging", "access modes")
+		enter(record.PhaseJudging)
 		// A refusal (ProvisioningFailed) ends the wait for that mode. ReadWriteOnce gets the full
 		// bindLimit; the others, created at the same time, share one shorter deadline after it
 		// (a provisioner that offers a mode binds it as fast as ReadWriteOnce; kind's
@@ -71,7 +77,11 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 			}
 		}
 		AddReportEntry("access modes", offered)
-		Expect(offered[corev1.ReadWriteOnce]).To(Equal("offered"), "the reference workloads need ReadWriteOnce")
+		var err error
+		if got := offered[corev1.ReadWriteOnce]; got != "offered" {
+			err = fmt.Errorf("ReadWriteOnce is %s: the reference workloads need it", got)
+		}
+		observed(ctx, record.JudgeStorage, err)
 	})
 
 	It("applies its reclaimPolicy when the PVC is deleted", Label("check:reclaim-policy"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
@@ -81,7 +91,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 			policy = *sc.ReclaimPolicy
 		}
 		if policy == corev1.PersistentVolumeReclaimRecycle {
-			Skip("not applicable: reclaimPolicy Recycle is deprecated and not checked")
+			notApplicable("reclaimPolicy Recycle is deprecated and not checked")
 		}
 		c, pvc := mountedClaim(ctx, "reclaimed")
 		ns, pv := c.Namespace, pvc.Spec.VolumeName
@@ -96,16 +106,16 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		By("deleting the pod and the PVC; PV " + pv + " has reclaimPolicy " + string(policy))
 		Expect(env.client.Clientset.CoreV1().Pods(ns).Delete(ctx, c.Pod(), metav1.DeleteOptions{})).To(Succeed())
 		Expect(env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})).To(Succeed())
-		AddReportEntry("judging", "reclaim policy "+string(policy))
+		enter(record.PhaseJudging)
 		seen, err := volume.WaitReleased(ctx, env.client.Clientset, pv, policy, 3*time.Minute)
 		AddReportEntry("pv after the claim was deleted", seen)
-		Expect(err).NotTo(HaveOccurred())
+		observed(ctx, record.JudgeStorage, err)
 	})
 
 	It("expands a bound volume in use when it allows volume expansion", Label("check:volume-expansion"), SpecTimeout(8*time.Minute), func(ctx SpecContext) {
 		sc := storageClass(ctx)
 		if sc.AllowVolumeExpansion == nil || !*sc.AllowVolumeExpansion {
-			Skip(fmt.Sprintf("not applicable: StorageClass %s does not allow volume expansion (allowVolumeExpansion unset or false)", sc.Name))
+			notApplicable(fmt.Sprintf("StorageClass %s does not allow volume expansion (allowVolumeExpansion unset or false)", sc.Name))
 		}
 		c, _ := mountedClaim(ctx, "expanded")
 		ns := c.Namespace
@@ -114,8 +124,8 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		patch := fmt.Sprintf(`{"spec":{"resources":{"requests":{"storage":%q}}}}`, want.String())
 		_, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, c.Name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		AddReportEntry("judging", "volume expansion")
-		Expect(volume.WaitCapacity(ctx, env.client.Clientset, ns, c.Name, want, 5*time.Minute)).To(Succeed())
+		enter(record.PhaseJudging)
+		observed(ctx, record.JudgeStorage, volume.WaitCapacity(ctx, env.client.Clientset, ns, c.Name, want, 5*time.Minute))
 	})
 })
 
@@ -123,7 +133,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 // show it.
 var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 	It("keeps fsynced data through a power cut", Label("check:power-cut"), func() {
-		Skip("not applicable: stateproof has no power-cut fault: killing a kind node container keeps the host's page cache, " +
+		notApplicable("stateproof has no power-cut fault: killing a kind node container keeps the host's page cache, " +
 			"so data not yet fsynced survives it and fsync durability cannot be told apart")
 	})
 })

@@ -92,15 +92,17 @@ writes lost, say) is FAILED. A node-bound class such as kind's "standard" is NOT
 nothing failed, but its volumes cannot follow a pod to another node, so node loss does not
 apply.
 
-Exit codes:
+Exit codes (one per outcome):
   0  CERTIFIED
-  1  NOT CERTIFIED or FAILED
+  1  FAILED: a check failed (the storage, or the workload on it, did not behave as required)
   2  bad usage or input: unknown flag or value, unknown StorageClass, unreachable cluster,
      insufficient permissions, a node-failure fault on a cluster that is not kind,
      missing suite binary or images file (an INCOMPLETE
      certificate is still written when the flags are valid)
   3  INCOMPLETE: no verdict could be reached (interrupted, suite timeout, kind cluster or
      suite set-up failed, no report)
+  4  NOT CERTIFIED: nothing failed, but a check errored (could not decide) or a required
+     check did not pass (not applicable, not run)
 With --expect-failed (the harness's self-test on a class built to lose data) the codes
 change: 0 when the certificate is FAILED and every listed check failed;
 1 otherwise (the harness missed the loss).`

@@ -110,7 +110,7 @@ func TestCertifyUsesKindCluster(t *testing.T) {
 	kubeconfig := c.opts.kubeconfig
 	c.opts.kubeconfig = ""
 	c.kindCluster = func(context.Context) (string, error) { return kubeconfig, nil }
-	if err := c.run(t.Context()); exitCode(err) != 1 {
+	if err := c.run(t.Context()); exitCode(err) != exitNotCertified {
 		t.Fatalf("error %v, want NOT CERTIFIED", err)
 	}
 	if args, _ := os.ReadFile(filepath.Join(dir, "args")); !strings.Contains(string(args), "--kubeconfig="+kubeconfig+"\n") {

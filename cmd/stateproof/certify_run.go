@@ -19,13 +19,16 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/preflight"
 	"github.com/stateproof/stateproof/reports"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
-// Exit codes of certify (see certifyLong).
+// Exit codes of certify (see certifyLong): one per outcome.
 const (
-	exitNotCertified = 1
+	// exitFailed: the certificate is FAILED (and, with --expect-failed, the self-test failed).
+	exitFailed       = 1
 	exitBadInput     = 2
 	exitIncomplete   = 3
+	exitNotCertified = 4
 )
 
 // certifier runs one certification. The cluster-facing steps are fields so that tests replace
@@ -116,7 +119,11 @@ func (c *certifier) run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	cert := reports.FromGinkgo(o.storageClass, reps, env)
+	found, err := record.ReadAll(filepath.Join(dir, artifactsDir))
+	if err != nil {
+		fmt.Fprintf(c.errOut, "[certify] warning: spec records the certificate cannot use (their specs count as errors): %v\n", err)
+	}
+	cert := reports.FromGinkgo(o.storageClass, reps, reports.RecordsOf(found), env)
 	written = true
 	if err := writeCertificate(dir, cert); err != nil {
 		return exitError{exitIncomplete, err}
@@ -190,6 +197,10 @@ func (c *certifier) suites(ctx context.Context, dir, kubeconfig string) ([]types
 		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, exitError{exitIncomplete, fmt.Errorf("remove the previous run's %s: %w", stale, err)}
 		}
+	}
+	// A previous run's spec records must not decide this run's verdicts.
+	if err := os.RemoveAll(filepath.Join(dir, artifactsDir)); err != nil {
+		return nil, exitError{exitIncomplete, fmt.Errorf("remove the previous run's artifacts: %w", err)}
 	}
 	images, err := filepath.Abs(c.opts.imagesFile)
 	if err != nil {
@@ -290,7 +301,11 @@ func (c *certifier) verdict(dir string, cert reports.Certificate) error {
 	case cert.Certified:
 		return nil
 	case cert.Complete:
-		return exitError{exitNotCertified, fmt.Errorf("StorageClass %q is %s: %d blocking row(s), see %s",
+		code := exitNotCertified
+		if cert.Verdict == reports.SummaryFailed {
+			code = exitFailed
+		}
+		return exitError{code, fmt.Errorf("StorageClass %q is %s: %d blocking row(s), see %s",
 			cert.StorageClass, cert.Verdict, len(cert.Blocking), filepath.Join(dir, certificateHTML))}
 	default:
 		return exitError{exitIncomplete, fmt.Errorf("the certificate of StorageClass %q is INCOMPLETE: %s", cert.StorageClass, cert.Reason)}
@@ -298,8 +313,8 @@ func (c *certifier) verdict(dir string, cert reports.Certificate) error {
 }
 
 // selfTest judges a certificate of a class built to lose data (--expect-failed): nil when it is
-// FAILED and every expected check failed; else an exitNotCertified error saying what the
-// harness missed.
+// FAILED and every expected check failed; else an exitFailed error saying what the harness
+// missed.
 func (c *certifier) selfTest(cert reports.Certificate) error {
 	verdicts := map[reports.Check]reports.Verdict{}
 	for _, r := range cert.Rows {
@@ -315,7 +330,7 @@ func (c *certifier) selfTest(cert reports.Certificate) error {
 		}
 	}
 	if len(missed) > 0 {
-		return exitError{exitNotCertified, fmt.Errorf("self-test on StorageClass %q: the harness did not catch the bad class: %s",
+		return exitError{exitFailed, fmt.Errorf("self-test on StorageClass %q: the harness did not catch the bad class: %s",
 			cert.StorageClass, strings.Join(missed, "; "))}
 	}
 	c.logf("self-test passed: StorageClass %s is %s and %v failed, as it must", cert.StorageClass, cert.Verdict, c.opts.expectFailed)

@@ -47,7 +47,8 @@ users:
 
 // fakeBinary writes a stand-in for the suite binary: it records its arguments in dir/args,
 // copies report (a testdata file, none when "") and junit.xml to the paths its Ginkgo flags
-// name and exits with code. With interruptible it first waits (up to 30 s) for SIGINT, records
+// name, and the specs' records (testdata artifacts-<class> for report-<class>.json) to its
+// --artifacts folder, and exits with code. With interruptible it first waits (up to 30 s) for SIGINT, records
 // it in dir/signals and then copies the report.
 func fakeBinary(t *testing.T, dir, report string, code int, interruptible bool) string {
 	t.Helper()
@@ -61,6 +62,11 @@ func fakeBinary(t *testing.T, dir, report string, code int, interruptible bool) 
 	copyReports := ":"
 	if report != "" {
 		copyReports = fmt.Sprintf(`cp '%s' "$json" && cp '%s' "$junit"`, abs(report), abs("junit.xml"))
+		// The specs' records: artifacts-<class> for report-<class>.json.
+		records := abs(strings.Replace(strings.TrimSuffix(report, ".json"), "report-", "artifacts-", 1))
+		if _, err := os.Stat(records); err == nil {
+			copyReports += fmt.Sprintf(` && mkdir -p "$artifacts" && cp -R '%s'/. "$artifacts"/`, records)
+		}
 	}
 	script := fmt.Sprintf(`#!/bin/sh
 printf '%%s\n' "$@" > '%[1]s/args'
@@ -68,6 +74,7 @@ for a in "$@"; do
   case "$a" in
     --ginkgo.json-report=*) json="${a#*=}" ;;
     --ginkgo.junit-report=*) junit="${a#*=}" ;;
+    --artifacts=*) artifacts="${a#*=}" ;;
   esac
 done
 echo "Running Suite: stateproof e2e (fake)"
@@ -214,8 +221,8 @@ func TestCertifyNodeBoundClassNotCertified(t *testing.T) {
 	cs := fakeCluster(nil)
 	c, out := testCertifier(t, dir, "standard", cs, fakeBinary(t, dir, "report-standard.json", 1, false))
 	err := c.run(t.Context())
-	if exitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), `StorageClass "standard" is NOT CERTIFIED: 1 blocking row(s)`) {
-		t.Fatalf("error %v (exit code %d), want NOT CERTIFIED (1)\n%s", err, exitCode(err), out)
+	if exitCode(err) != exitNotCertified || !strings.Contains(fmt.Sprint(err), `StorageClass "standard" is NOT CERTIFIED: 1 blocking row(s)`) {
+		t.Fatalf("error %v (exit code %d), want NOT CERTIFIED (4)\n%s", err, exitCode(err), out)
 	}
 	cert := readCertificate(t, c)
 	if cert.Verdict != reports.SummaryNotCertified || len(cert.Blocking) != 1 ||
@@ -321,5 +328,51 @@ func TestFaultsAvailableNeedsKindNodes(t *testing.T) {
 	err := faultsAvailable(t.Context(), client, []string{"pod-delete", "node-failure-kill"})
 	if err == nil || !strings.Contains(err.Error(), "fault node-failure-kill cannot run on this cluster") || !strings.Contains(err.Error(), "--faults pod-delete,pod-delete-force,node-drain") {
 		t.Errorf("got %v, want an error naming node-failure-kill and the flag that leaves it out", err)
+	}
+}
+
+// Rule 9: one exit code per outcome, and --expect-failed keeps 0 for a FAILED certificate with
+// every listed check failed, 1 otherwise.
+func TestCertifyExitCodePerOutcome(t *testing.T) {
+	row := func(v reports.Verdict) []reports.Row {
+		return []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: v}}
+	}
+	for _, tc := range []struct {
+		cert         reports.Certificate
+		expectFailed []reports.Check
+		want         int
+	}{
+		{reports.Certificate{Complete: true, Certified: true, Verdict: reports.SummaryCertified, Rows: row(reports.Pass)}, nil, 0},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryFailed, Rows: row(reports.Fail)}, nil, exitFailed},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryNotCertified, Rows: row(reports.Error)}, nil, exitNotCertified},
+		{reports.Certificate{Verdict: reports.SummaryIncomplete, Rows: row(reports.NotRun)}, nil, exitIncomplete},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryFailed, Rows: row(reports.Fail)}, []reports.Check{reports.CheckDataNodeRestart}, 0},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryNotCertified, Rows: row(reports.Error)}, []reports.Check{reports.CheckDataNodeRestart}, exitFailed},
+	} {
+		c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: tc.expectFailed}}
+		err := c.verdict(t.TempDir(), tc.cert)
+		got := 0
+		if err != nil {
+			got = exitCode(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s (expect-failed %v): exit code %d, want %d", tc.cert.Verdict, tc.expectFailed, got, tc.want)
+		}
+	}
+}
+
+// A previous run's spec records in the report directory do not decide this run's verdicts.
+func TestCertifyIgnoresStaleRecords(t *testing.T) {
+	dir := t.TempDir()
+	c, out := testCertifier(t, dir, "shared", fakeCluster(nil), fakeBinary(t, dir, "report-shared.json", 0, false))
+	stale := filepath.Join(c.opts.reportDir, artifactsDir, "old-spec")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "verdict.json"), []byte(`{"schemaVersion":"stateproof.io/spec-record/v1","name":"Provisioning binds a PVC of the StorageClass","phase":"judging","state":"failed","judgements":[{"judge":"storage","outcome":"fail","message":"stale"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.run(t.Context()); err != nil {
+		t.Fatalf("error %v: a stale record decided a verdict\n%s", err, out)
 	}
 }

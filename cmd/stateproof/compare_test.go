@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/stateproof/stateproof/reports"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // writeKindCertificate writes, under dir/class, the certificate of a run whose node-loss spec
@@ -19,16 +20,17 @@ func writeKindCertificate(t *testing.T, dir, class string, nodeBound bool) strin
 	t.Helper()
 	loss := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "keeps its data when its node is lost",
 		LeafNodeLabels: []string{"check:data-node-loss"}, State: types.SpecStatePassed}
-	loss.ReportEntries = []types.ReportEntry{{Name: "judging", Value: types.ReportEntryValue{AsJSON: `"now"`}}}
+	lossRec := record.New(loss.FullText(), loss.Labels())
 	if nodeBound {
 		loss.State = types.SpecStateSkipped
-		loss.Failure = types.Failure{Message: "not applicable: volume is node-bound: PV nodeAffinity pins it to kind-worker2"}
+		lossRec.NotApplicable = "volume is node-bound: PV nodeAffinity pins it to kind-worker2"
 	}
 	bind := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "binds its PVC",
 		LeafNodeLabels: []string{"check:provisioning"}, State: types.SpecStatePassed}
+	recs := reports.Records{loss.FullText(): lossRec, bind.FullText(): record.New(bind.FullText(), bind.Labels())}
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	cert := reports.FromGinkgo(class, []types.Report{{SuiteSucceeded: true, StartTime: now, EndTime: now.Add(time.Minute),
-		SpecReports: []types.SpecReport{bind, loss}}}, reports.Environment{})
+		SpecReports: []types.SpecReport{bind, loss}}}, recs, reports.Environment{})
 	out := filepath.Join(dir, class)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 success, 1 a command failed, 2 bad usage or input (unknown flag or value; for
 // certify also an unknown StorageClass, an unreachable cluster or missing permissions). certify
-// adds: 0 CERTIFIED, 1 NOT CERTIFIED or FAILED, 3 INCOMPLETE (no verdict could be reached).
+// adds: 0 CERTIFIED, 1 FAILED, 3 INCOMPLETE (no verdict could be reached), 4 NOT CERTIFIED.
+// judge --verify exits 1 when a recomputed verdict differs from the recorded one.
 package main
 
 import (
@@ -62,7 +63,7 @@ Without a registry every image is built here from Debian packages and Go modules
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newAgentCommand())
+	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newAgentCommand())
 	return root
 }
 

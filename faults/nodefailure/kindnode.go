@@ -15,26 +15,47 @@ import (
 
 // kindNode is a Node's container as kind created it.
 type kindNode struct {
-	node      string // Node name
-	runtime   string // container runtime CLI kind used: docker, podman or nerdctl
-	container string
+	node       string // Node name, also its container's
+	providerID string // the Node's spec.providerID
+	runtime    string // container runtime CLI kind used: docker, podman or nerdctl
+	cluster    string // kind cluster name, from the providerID
+	container  string
 }
 
+// kindClusterLabel is the label kind puts on every node container: the name of its cluster
+// (sigs.k8s.io/kind pkg/cluster/internal/providers/docker/constants.go).
+const kindClusterLabel = "io.x-k8s.kind.cluster"
+
 // parseKindNode reads the node container from the Node's providerID, which kind sets to
-// "kind://<runtime>/<cluster>/<container>" (sigs.k8s.io/kind pkg/cluster/internal/kubeadm).
-func parseKindNode(n *corev1.Node) (*kindNode, error) {
+// "kind://<runtime>/<cluster>/<node>" (sigs.k8s.io/kind pkg/cluster/internal/kubeadm), <node>
+// being both the Node's name and its container's. It refuses, naming the providerID and what
+// it should be, a providerID of another form or runtime, one naming another node and, when
+// cluster is not empty, one naming another kind cluster.
+func parseKindNode(n *corev1.Node, cluster string) (*kindNode, error) {
 	id := n.Spec.ProviderID
+	wantCluster := cluster
+	if wantCluster == "" {
+		wantCluster = "<cluster>"
+	}
 	rest, ok := strings.CutPrefix(id, "kind://")
 	parts := strings.Split(rest, "/")
-	if !ok || len(parts) != 3 || parts[2] == "" {
-		return nil, fmt.Errorf("node %q has providerID %q, want kind://<runtime>/<cluster>/<node>", n.Name, id)
+	if !ok || len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return nil, fmt.Errorf("node %q has providerID %q, want kind://<runtime>/%s/%s (a kind node)", n.Name, id, wantCluster, n.Name)
 	}
-	switch parts[0] {
+	k := &kindNode{node: n.Name, providerID: id, runtime: parts[0], cluster: parts[1], container: parts[2]}
+	switch k.runtime {
 	case "docker", "podman", "nerdctl":
 	default:
-		return nil, fmt.Errorf("node %q: unknown kind runtime %q in providerID %q (want docker, podman or nerdctl)", n.Name, parts[0], id)
+		return nil, fmt.Errorf("node %q: unknown kind runtime %q in providerID %q (want docker, podman or nerdctl)", n.Name, k.runtime, id)
 	}
-	return &kindNode{node: n.Name, runtime: parts[0], container: parts[2]}, nil
+	want := fmt.Sprintf("kind://%s/%s/%s", k.runtime, wantCluster, n.Name)
+	switch {
+	case k.container != n.Name:
+		return nil, fmt.Errorf("node %q has providerID %q, want %s: it names the container of another node", n.Name, id, want)
+	case cluster != "" && k.cluster != cluster:
+		return nil, fmt.Errorf("node %q has providerID %q, want %s: it is a node of another kind cluster than %q", n.Name, id, want, cluster)
+	}
+	return k, nil
 }
 
 // run runs the runtime CLI through kind's exec package and returns its trimmed output; the
@@ -48,13 +69,20 @@ func (k *kindNode) run(ctx context.Context, args ...string) (string, error) {
 	return out, nil
 }
 
-// state returns the container's state as the runtime reports it: running, paused, exited, ...
+// state returns the container's state as the runtime reports it (running, paused, exited,
+// ...) once it has checked that the container is the node the providerID names: its kind
+// cluster label must be the providerID's cluster, else nothing may touch the container.
 func (k *kindNode) state(ctx context.Context) (string, error) {
-	out, err := k.run(ctx, "inspect", "--format", "{{.State.Status}}", k.container)
+	out, err := k.run(ctx, "inspect", "--format", `{{.State.Status}} {{index .Config.Labels "`+kindClusterLabel+`"}}`, k.container)
 	if err != nil {
 		return "", fmt.Errorf("node %q: its container cannot be inspected: %w", k.node, err)
 	}
-	return out, nil
+	state, cluster, _ := strings.Cut(out, " ")
+	if cluster != k.cluster {
+		return "", fmt.Errorf("node %q has providerID %q, but container %q is not a node of kind cluster %q (its label %s is %q): refusing to touch it",
+			k.node, k.providerID, k.container, k.cluster, kindClusterLabel, cluster)
+	}
+	return state, nil
 }
 
 // fail applies mode to the node container.

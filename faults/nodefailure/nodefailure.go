@@ -65,6 +65,10 @@ type Fault struct {
 	Mode Mode
 	// Recovery is the path back: NodeReturns or OutOfService.
 	Recovery Recovery
+	// Cluster is the name of the kind cluster under test (e.g. "stateproof"): every Node's
+	// providerID must name it. Empty: any cluster. Either way a node container is touched only
+	// when kind's cluster label on it is the cluster its Node's providerID names.
+	Cluster string
 	// DetectTimeout bounds the wait for the Node's Ready condition to leave True (default 3 min;
 	// the node lifecycle controller needs node-monitor-grace-period, 50 s by default).
 	DetectTimeout time.Duration
@@ -116,7 +120,7 @@ func (f *Fault) Available(ctx context.Context) error {
 		return fmt.Errorf("%s: list nodes: %w", f.Name(), err)
 	}
 	for i := range nodes.Items {
-		kn, err := parseKindNode(&nodes.Items[i])
+		kn, err := parseKindNode(&nodes.Items[i], f.Cluster)
 		if err != nil {
 			return fmt.Errorf("%s needs a kind cluster: %w", f.Name(), err)
 		}
@@ -155,8 +159,10 @@ func (f *Fault) Applicable(ctx context.Context, t faults.Target) error {
 // Inject fails the node running the target pod and waits for the Node's Ready condition to
 // leave True (the proof). With OutOfService it then taints the node and waits for the pod to
 // be recreated, Ready, on another node. The control-plane node is refused (it runs the
-// in-cluster writer and the API server). The injection records the node, the container's
-// state, the observed Ready status and, for OutOfService, the old and new pod UID and node.
+// in-cluster writer and the API server), and so is a node whose container is not the one its
+// providerID names (see Cluster): nothing is changed then. The injection records the node,
+// the container's state, the observed Ready status and, for OutOfService, the old and new pod
+// UID and node.
 func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, error) {
 	inj := faults.Injection{Fault: f.Name(), Target: t.String(), Observed: map[string]string{"recovery": string(f.Recovery)}}
 	if err := f.Applicable(ctx, t); err != nil {
@@ -174,8 +180,11 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	if _, cp := node.Labels[kube.LabelControlPlane]; cp {
 		return inj, fmt.Errorf("%s: %w: node %q is a control-plane node (pod %s runs there); target a pod on a worker", f.Name(), faults.ErrRefused, node.Name, t)
 	}
-	kn, err := parseKindNode(node)
+	kn, err := parseKindNode(node, f.Cluster)
 	if err != nil {
+		return inj, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if _, err := kn.state(ctx); err != nil { // the container is this node's: checked before any change
 		return inj, fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	inj.Observed["node"] = node.Name

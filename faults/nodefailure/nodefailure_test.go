@@ -31,27 +31,108 @@ func TestRegisteredAndNamed(t *testing.T) {
 }
 
 func TestParseKindNode(t *testing.T) {
+	const node = "stateproof-worker2"
 	for _, tc := range []struct {
-		providerID, runtime, container, err string
+		providerID, cluster, runtime, err string
 	}{
-		{"kind://docker/stateproof/stateproof-worker2", "docker", "stateproof-worker2", ""},
-		{"kind://podman/c/c-control-plane", "podman", "c-control-plane", ""},
-		{"", "", "", "want kind://"},
-		{"gce://project/zone/vm", "", "", "want kind://"},
+		{"kind://docker/stateproof/stateproof-worker2", "", "docker", ""},
+		{"kind://docker/stateproof/stateproof-worker2", "stateproof", "docker", ""},
+		{"kind://podman/c/stateproof-worker2", "", "podman", ""},
+		{"", "", "", "want kind://<runtime>/<cluster>/stateproof-worker2"},
+		{"gce://project/zone/vm", "stateproof", "", "want kind://<runtime>/stateproof/stateproof-worker2"},
 		{"kind://docker/stateproof", "", "", "want kind://"},
-		{"kind://lxc/c/n", "", "", `unknown kind runtime "lxc"`},
+		{"kind://lxc/c/stateproof-worker2", "", "", `unknown kind runtime "lxc"`},
 	} {
-		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}, Spec: corev1.NodeSpec{ProviderID: tc.providerID}}
-		k, err := parseKindNode(n)
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: node}, Spec: corev1.NodeSpec{ProviderID: tc.providerID}}
+		k, err := parseKindNode(n, tc.cluster)
 		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), `"n"`) {
-				t.Errorf("%q: error %v, want one naming the node and containing %q", tc.providerID, err, tc.err)
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), `"`+node+`"`) || !strings.Contains(err.Error(), `"`+tc.providerID+`"`) {
+				t.Errorf("%q: error %v, want one naming the node and the providerID and containing %q", tc.providerID, err, tc.err)
 			}
 			continue
 		}
-		if err != nil || k.runtime != tc.runtime || k.container != tc.container || k.node != "n" {
+		if err != nil || k.runtime != tc.runtime || k.container != node || k.node != node || k.providerID != tc.providerID {
 			t.Errorf("%q: got %+v, %v", tc.providerID, k, err)
 		}
+	}
+}
+
+// The whole providerID must match: the node's own name, and the cluster under test when known.
+func TestParseKindNodeMatchesWholeProviderID(t *testing.T) {
+	for _, tc := range []struct {
+		name, providerID, cluster, want string
+	}{
+		{"another cluster's node of the same name", "kind://docker/other/stateproof-worker", "stateproof",
+			`want kind://docker/stateproof/stateproof-worker: it is a node of another kind cluster than "stateproof"`},
+		{"another node's container", "kind://docker/stateproof/stateproof-worker3", "",
+			"want kind://docker/<cluster>/stateproof-worker: it names the container of another node"},
+	} {
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "stateproof-worker"}, Spec: corev1.NodeSpec{ProviderID: tc.providerID}}
+		k, err := parseKindNode(n, tc.cluster)
+		if err == nil || !strings.Contains(err.Error(), `providerID "`+tc.providerID+`"`) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %+v, %v; want an error naming the providerID and %q", tc.name, k, err, tc.want)
+		}
+	}
+}
+
+// fakeRuntime puts a fake "docker" first on PATH for the test: inspect prints inspect (the
+// container's state and kind cluster label), every other command succeeds; each call's
+// arguments are appended to the returned log file, one line each.
+func fakeRuntime(t *testing.T, inspect string) (log string) {
+	dir := t.TempDir()
+	log = filepath.Join(dir, "calls")
+	script := "#!/bin/sh\necho \"$@\" >> " + log + "\ncase \"$1\" in\ninspect) echo '" + inspect + "' ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return log
+}
+
+// A container of the providerID's name that kind's label puts in another cluster is refused
+// before anything is done to it; so is a Node of another cluster than Fault.Cluster.
+func TestInjectRefusesAContainerOfAnotherCluster(t *testing.T) {
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "stateproof-worker"}, Spec: corev1.NodeSpec{ProviderID: "kind://docker/stateproof/stateproof-worker"}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-0"}, Spec: corev1.PodSpec{NodeName: node.Name}}
+	target := faults.Target{Namespace: "ns", Pod: "db-0"}
+	for _, tc := range []struct {
+		name, cluster, inspect, want string
+	}{
+		{"container labelled with another cluster", "", "running other",
+			`container "stateproof-worker" is not a node of kind cluster "stateproof" (its label io.x-k8s.kind.cluster is "other")`},
+		{"container without kind's label", "stateproof", "running",
+			`is not a node of kind cluster "stateproof" (its label io.x-k8s.kind.cluster is "")`},
+		{"node of another cluster than the one under test", "other", "running other",
+			`want kind://docker/other/stateproof-worker: it is a node of another kind cluster than "other"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := fakeRuntime(t, tc.inspect)
+			f := &Fault{Client: &kube.Client{Clientset: fake.NewSimpleClientset(node.DeepCopy(), pod.DeepCopy())}, Mode: Kill, Recovery: NodeReturns, Cluster: tc.cluster}
+			_, err := f.Inject(context.Background(), target)
+			if err == nil || !strings.Contains(err.Error(), `providerID "kind://docker/stateproof/stateproof-worker"`) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Inject: %v; want a refusal naming the providerID and %q", err, tc.want)
+			}
+			if err := f.Available(context.Background()); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Available: %v; want %q", err, tc.want)
+			}
+			calls, _ := os.ReadFile(log)
+			for _, call := range strings.Split(strings.TrimSpace(string(calls)), "\n") {
+				if call != "" && !strings.HasPrefix(call, "inspect ") {
+					t.Errorf("the runtime was called with %q; only inspect may run before the check", call)
+				}
+			}
+			if err := f.Recover(context.Background()); err != nil {
+				t.Errorf("Recover after a refused Inject: %v, want a no-op", err)
+			}
+		})
+	}
+	// The container of this cluster's node is failed.
+	log := fakeRuntime(t, "running stateproof")
+	f := &Fault{Client: &kube.Client{Clientset: fake.NewSimpleClientset(node.DeepCopy(), pod.DeepCopy())}, Mode: Kill, Recovery: NodeReturns, Cluster: "stateproof"}
+	_, err := f.Inject(context.Background(), target)
+	calls, _ := os.ReadFile(log)
+	if !strings.Contains(string(calls), "kill --signal KILL stateproof-worker") {
+		t.Errorf("Inject on a matching node: %v; runtime calls %q, want a kill of stateproof-worker", err, calls)
 	}
 }
 
@@ -136,14 +217,14 @@ func TestPauseRetriesAFailedFreeze(t *testing.T) {
 	runtime := filepath.Join(dir, "fake-docker")
 	// Fails the first pause with runc's freeze error, then succeeds; inspect says running.
 	script := "#!/bin/sh\ncase \"$1\" in\n" +
-		"inspect) echo running ;;\n" +
+		"inspect) echo running c ;;\n" +
 		"pause) if [ -e " + dir + "/tried ]; then exit 0; fi; touch " + dir + "/tried; " +
 		"echo 'OCI runtime pause failed: unable to freeze: unknown'; exit 1 ;;\n" +
 		"esac\n"
 	if err := os.WriteFile(runtime, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	k := &kindNode{runtime: runtime, container: "c", node: "n"}
+	k := &kindNode{runtime: runtime, container: "c", node: "n", cluster: "c"}
 	if err := k.fail(context.Background(), Pause); err != nil {
 		t.Fatalf("pause after one failed freeze: %v", err)
 	}

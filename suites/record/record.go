@@ -1,0 +1,302 @@
+// Package record is a spec's own typed record of what it did and what its judges decided
+// (verdict.json in the spec's artifacts folder): the phase it reached, the faults it injected,
+// each judge's outcome and the evidence the judges read. The suites write it; the certificate
+// (package reports) is built from these records; `stateproof judge` re-runs the judges offline
+// from them. Record first, judge after: every judgement that can be recomputed from saved
+// evidence is recomputed by the same function here, in the run and offline.
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// SchemaVersion identifies the format of a Spec record (field schemaVersion).
+const SchemaVersion = "stateproof.io/spec-record/v1"
+
+// Files of a spec's artifacts folder that the record names.
+const (
+	// FileName is the record itself.
+	FileName = "verdict.json"
+	// HistoryFile is the agent's history, one history.Op per line.
+	HistoryFile = "history.jsonl"
+	// ReadBackFile is the ids the workload held after recovery (a JSON array).
+	ReadBackFile = "readback.json"
+)
+
+// Phase is how far a spec got. The phases come in this order; a spec records the last it entered.
+type Phase string
+
+// The phases of a spec.
+const (
+	// PhaseSetUp: leasing nodes, deploying the workload, checking the fault applies.
+	PhaseSetUp Phase = "set-up"
+	// PhaseTraffic: the agent writes; waiting for the writes needed before the fault.
+	PhaseTraffic Phase = "traffic"
+	// PhaseFault: injecting the fault.
+	PhaseFault Phase = "fault"
+	// PhaseRecovery: undoing the fault (start the node, uncordon) and waiting for it to take.
+	PhaseRecovery Phase = "recovery"
+	// PhaseJudging: measuring and judging what the workload kept.
+	PhaseJudging Phase = "judging"
+	// PhaseCleanUp: the body has returned; clean-up (DeferCleanup, AfterEach) runs.
+	PhaseCleanUp Phase = "clean-up"
+)
+
+// Outcome is what one judge decided.
+type Outcome string
+
+// The outcomes of a judge.
+const (
+	// Pass: the storage behaved as required.
+	Pass Outcome = "pass"
+	// Fail: a confirmed finding against the storage or the workload on it (acknowledged writes
+	// lost, identity changed).
+	Fail Outcome = "fail"
+	// Undecided: the judge could not decide (too few writes before the fault, a
+	// linearizability search that timed out): an error in the certificate, never a pass or a
+	// failure.
+	Undecided Outcome = "undecided"
+)
+
+// ErrUndecided marks an error after which a judge could not decide; OutcomeOf maps an error
+// wrapping it, or judge.ErrUnreliable, to Undecided.
+var ErrUndecided = errors.New("could not decide")
+
+// OutcomeOf maps a judge's error to its Outcome: nil is Pass, an error wrapping ErrUndecided or
+// judge.ErrUnreliable is Undecided, any other error Fail.
+func OutcomeOf(err error) Outcome {
+	switch {
+	case err == nil:
+		return Pass
+	case errors.Is(err, ErrUndecided), errors.Is(err, judge.ErrUnreliable):
+		return Undecided
+	default:
+		return Fail
+	}
+}
+
+// Judge names one judge of a spec.
+type Judge string
+
+// The judges. Those marked recomputable are re-run offline from the record's evidence.
+const (
+	// JudgePreconditions: enough writes acknowledged before the fault (recomputable).
+	JudgePreconditions Judge = "preconditions"
+	// JudgeRecovery: writes acknowledged again after recovery (recomputable from the history
+	// for data specs; observed for StatefulSet specs).
+	JudgeRecovery Judge = "recovery"
+	// JudgeData: every acknowledged write read back exactly once, nothing invented (recomputable).
+	JudgeData Judge = "data"
+	// JudgeReadBack: the workload answered the read-back (observed).
+	JudgeReadBack Judge = "read-back"
+	// JudgeRPO: the measured RPO within the workload's tolerance (recomputable).
+	JudgeRPO Judge = "rpo"
+	// JudgeRegisters: the register history is linearizable (porcupine; recomputable).
+	JudgeRegisters Judge = "registers"
+	// JudgeIdentity: StatefulSet pods kept name, hostname, PVC and PV (recomputable).
+	JudgeIdentity Judge = "identity"
+	// JudgeStorage: a StorageClass behaviour observed live (binding, access modes, reclaim,
+	// expansion, PVC retention); not recomputable.
+	JudgeStorage Judge = "storage"
+)
+
+// Judgement is one judge's decision.
+type Judgement struct {
+	// Judge names the judge.
+	Judge Judge `json:"judge"`
+	// Outcome is what it decided.
+	Outcome Outcome `json:"outcome"`
+	// Message explains a failure or an undecided outcome; empty on pass.
+	Message string `json:"message,omitempty"`
+	// Observed is true when the judgement was made live from an observation the record does
+	// not keep (a wait for a condition): `stateproof judge` cannot recompute it.
+	Observed bool `json:"observed,omitempty"`
+}
+
+// Judged returns the Judgement of j for err (see OutcomeOf).
+func Judged(j Judge, err error) Judgement {
+	out := Judgement{Judge: j, Outcome: OutcomeOf(err)}
+	if err != nil {
+		out.Message = err.Error()
+	}
+	return out
+}
+
+// Injection is one fault the spec injected, with when it recovered.
+type Injection struct {
+	faults.Injection
+	// RecoveredAt is when the fault's recovery returned (zero for a fault without recovery, or
+	// when recovery did not complete).
+	RecoveredAt time.Time `json:"recoveredAt,omitzero"`
+	// RecoverySeconds is how long the recovery took, in seconds.
+	RecoverySeconds float64 `json:"recoverySeconds,omitempty"`
+}
+
+// Failure is where and why the spec failed, as Ginkgo reported it.
+type Failure struct {
+	// Phase is the phase the spec was in.
+	Phase Phase `json:"phase"`
+	// Node is Ginkgo's node type ("It", "DeferCleanup (Each)", "AfterEach", ...).
+	Node string `json:"node"`
+	// Message is the failure message; Location is file:line.
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"`
+}
+
+// Figures are what a spec measured; nil when not measured.
+type Figures struct {
+	// RTOSeconds is the recovery time seen by the client, in seconds.
+	RTOSeconds *float64 `json:"rtoSeconds,omitempty"`
+	// RPOSeconds is the data-loss window, in seconds.
+	RPOSeconds *float64 `json:"rpoSeconds,omitempty"`
+	// Acknowledged, Lost and Unknown count writes (rows, keys, posts).
+	Acknowledged *int `json:"acknowledged,omitempty"`
+	Lost         *int `json:"lost,omitempty"`
+	Unknown      *int `json:"unknown,omitempty"`
+	// BindSeconds is how long a PVC took to bind, in seconds.
+	BindSeconds *float64 `json:"bindSeconds,omitempty"`
+}
+
+// IdentityEvidence is what the identity judge read: each pod's identity before the fault and
+// after recovery, and whether the pod had to be replaced.
+type IdentityEvidence struct {
+	// Replaced selects judge.CheckReplacedSameIdentity instead of judge.CheckSameIdentity.
+	Replaced bool             `json:"replaced,omitempty"`
+	Before   []judge.Identity `json:"before"`
+	After    []judge.Identity `json:"after"`
+}
+
+// Spec is the record of one spec.
+type Spec struct {
+	// SchemaVersion is SchemaVersion.
+	SchemaVersion string `json:"schemaVersion"`
+	// Name is the spec's full text (Ginkgo's FullText).
+	Name string `json:"name"`
+	// Labels are the spec's Ginkgo labels (check:, workload:, fault: ...).
+	Labels []string `json:"labels,omitempty"`
+	// Phase is the last phase the spec entered.
+	Phase Phase `json:"phase"`
+	// State is Ginkgo's final state of the spec ("passed", "failed", "skipped", ...).
+	State string `json:"state"`
+	// RunSeconds is the spec's run time, in seconds.
+	RunSeconds float64 `json:"runSeconds"`
+	// Control marks a negative control: a spec that passes when its judges find the loss a
+	// deliberately bad fixture causes (its failed judgements are the expected outcome).
+	Control bool `json:"control,omitempty"`
+	// NotApplicable is the reason the spec does not apply, when it was skipped for one.
+	NotApplicable string `json:"notApplicable,omitempty"`
+	// HarnessError says what the harness was doing when it failed (the agent or the API server
+	// could not be reached): the spec could not decide.
+	HarnessError string `json:"harnessError,omitempty"`
+	// Failure is set when the spec failed.
+	Failure *Failure `json:"failure,omitempty"`
+	// Injections lists the faults injected, in order.
+	Injections []Injection `json:"injections,omitempty"`
+	// Judgements lists every judge's decision, in the order made.
+	Judgements []Judgement `json:"judgements,omitempty"`
+	// Figures are the spec's measurements.
+	Figures Figures `json:"figures"`
+	// Data is the data judge's input besides the history and read-back files; nil for specs
+	// without traffic.
+	Data *DataInput `json:"data,omitempty"`
+	// Identity is the identity judge's evidence; nil when not judged.
+	Identity *IdentityEvidence `json:"identity,omitempty"`
+}
+
+// New starts the record of spec name with labels, in PhaseSetUp.
+func New(name string, labels []string) *Spec {
+	return &Spec{SchemaVersion: SchemaVersion, Name: name, Labels: labels, Phase: PhaseSetUp}
+}
+
+// Add appends judgements.
+func (s *Spec) Add(j ...Judgement) { s.Judgements = append(s.Judgements, j...) }
+
+// With returns the judgements with outcome o, in order.
+func (s *Spec) With(o Outcome) []Judgement {
+	var out []Judgement
+	for _, j := range s.Judgements {
+		if j.Outcome == o {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// Write writes the record as dir/verdict.json (atomically: aside, then renamed). Errors are the
+// file system's.
+func (s *Spec) Write(dir string) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// Written aside and renamed, so that a reader never sees half a record.
+	tmp := filepath.Join(dir, "."+FileName+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, FileName))
+}
+
+// Read reads the record dir/verdict.json. The error names the file, and says so when the
+// record's schemaVersion is not SchemaVersion.
+func Read(dir string) (*Spec, error) {
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: schemaVersion %q, want %q", path, s.SchemaVersion, SchemaVersion)
+	}
+	return &s, nil
+}
+
+// Found is a record read from a folder.
+type Found struct {
+	// Dir is the spec's artifacts folder.
+	Dir string
+	// Spec is its record.
+	Spec *Spec
+}
+
+// ReadAll reads every verdict.json under root (root itself included), in lexical order of the
+// folders. Records that cannot be read are returned as errors joined, next to those that could.
+func ReadAll(root string) ([]Found, error) {
+	var found []Found
+	var errs []error
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != FileName {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		s, rerr := Read(dir)
+		if rerr != nil {
+			errs = append(errs, rerr)
+			return nil
+		}
+		found = append(found, Found{Dir: dir, Spec: s})
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return found, errors.Join(errs...)
+}

@@ -1,0 +1,115 @@
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// JudgeIdentityEvidence judges ev: every pod's identity after recovery against its identity before
+// (judge.CheckReplacedSameIdentity when ev.Replaced, else judge.CheckSameIdentity). A pod
+// missing from After is a failure.
+func JudgeIdentityEvidence(ev IdentityEvidence) Judgement {
+	check := judge.CheckSameIdentity
+	if ev.Replaced {
+		check = judge.CheckReplacedSameIdentity
+	}
+	var errs []error
+	for i, before := range ev.Before {
+		if i >= len(ev.After) {
+			errs = append(errs, fmt.Errorf("pod %s: no identity read after recovery", before.PodName))
+			continue
+		}
+		errs = append(errs, check(before, ev.After[i]))
+	}
+	return Judged(JudgeIdentity, errors.Join(errs...))
+}
+
+// Rejudge re-runs, from the spec's record s and the evidence files in its folder dir, every
+// judge that can be recomputed (data, recovery, preconditions, RPO, registers, identity) and
+// returns the spec's judgements with the recorded ones of those judges replaced by the
+// recomputed ones, in the recorded order, and the recomputed figures. Observed judgements are kept as recorded. The error names
+// an evidence file that is missing or unreadable.
+func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
+	recomputed := map[Judge]Judgement{}
+	figures := s.Figures
+	if s.Data != nil {
+		ops, err := readHistory(filepath.Join(dir, HistoryFile))
+		if err != nil {
+			return nil, figures, err
+		}
+		var ids []int64
+		if s.Data.ReadBackError == "" {
+			if err := readJSON(filepath.Join(dir, ReadBackFile), &ids); err != nil {
+				return nil, figures, err
+			}
+		}
+		r := DecideData(*s.Data, ops, ids)
+		for _, j := range r.Judgements {
+			if !j.Observed {
+				recomputed[j.Judge] = j
+			}
+		}
+		f := r.Figures
+		f.BindSeconds = figures.BindSeconds
+		figures = f
+	}
+	if s.Identity != nil {
+		recomputed[JudgeIdentity] = JudgeIdentityEvidence(*s.Identity)
+	}
+	var out []Judgement
+	for _, j := range s.Judgements {
+		if r, ok := recomputed[j.Judge]; ok && !j.Observed {
+			j = r
+		}
+		out = append(out, j)
+	}
+	return out, figures, nil
+}
+
+// Differences compares a record's judgements and figures with recomputed ones (Rejudge) and
+// returns one line per difference; none when the run's verdict is reproduced.
+func Differences(s *Spec, judgements []Judgement, figures Figures) []string {
+	var out []string
+	if !reflect.DeepEqual(s.Judgements, judgements) {
+		got, _ := json.Marshal(judgements)
+		want, _ := json.Marshal(s.Judgements)
+		out = append(out, fmt.Sprintf("judgements differ: recorded %s, recomputed %s", want, got))
+	}
+	if !reflect.DeepEqual(s.Figures, figures) {
+		got, _ := json.Marshal(figures)
+		want, _ := json.Marshal(s.Figures)
+		out = append(out, fmt.Sprintf("figures differ: recorded %s, recomputed %s", want, got))
+	}
+	return out
+}
+
+func readHistory(path string) ([]history.Op, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer f.Close()
+	ops, err := history.ReadJSONLines(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ops, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read-back: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

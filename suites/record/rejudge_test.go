@@ -1,0 +1,125 @@
+package record
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/suites/judge"
+)
+
+// saveRun writes, as a data spec does, a record of the run with the read-back held into a new
+// folder and returns it.
+func saveRun(t *testing.T, held []int64) (string, *Spec) {
+	t.Helper()
+	dir := t.TempDir()
+	ops, in := run()
+	f, err := os.Create(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := history.WriteJSONLines(f, ops); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	data, _ := json.Marshal(held)
+	if err := os.WriteFile(filepath.Join(dir, ReadBackFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := DecideData(in, ops, held)
+	s := New("MySQL keeps every acknowledged write when its pod is deleted", []string{"check:data-pod-delete"})
+	s.Phase, s.State, s.Data, s.Figures = PhaseCleanUp, "passed", &in, r.Figures
+	s.Add(r.Judgements...)
+	s.Identity = &IdentityEvidence{Before: []judge.Identity{{PodName: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv-1"}},
+		After: []judge.Identity{{PodName: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv-1"}}}
+	s.Add(JudgeIdentityEvidence(*s.Identity))
+	s.Add(Judgement{Judge: JudgeStorage, Outcome: Pass, Observed: true})
+	if err := s.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir, s
+}
+
+func TestRejudgeReproducesTheRun(t *testing.T) {
+	ops, _ := run()
+	held := acknowledged(ops)
+	dir, _ := saveRun(t, held)
+	s, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, figures, err := Rejudge(s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := Differences(s, js, figures); len(d) != 0 {
+		t.Errorf("differences on an untouched record: %q", d)
+	}
+}
+
+// Negative controls: a record whose stored verdict no longer follows from its evidence is caught.
+func TestRejudgeCatchesAnEditedRecord(t *testing.T) {
+	ops, _ := run()
+	held := acknowledged(ops)
+	dir, _ := saveRun(t, held)
+
+	// The read-back loses a row after the fact: data no longer passes.
+	data, _ := json.Marshal(held[1:])
+	if err := os.WriteFile(filepath.Join(dir, ReadBackFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Read(dir)
+	js, figures, err := Rejudge(s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := Differences(s, js, figures); len(d) == 0 {
+		t.Error("a read-back that lost a row reproduced the recorded pass")
+	}
+
+	// The identity evidence is edited: another PV after recovery.
+	dir, _ = saveRun(t, held)
+	s, _ = Read(dir)
+	s.Identity.After[0].PVUID = "pv-2"
+	js, figures, _ = Rejudge(s, dir)
+	if d := Differences(s, js, figures); len(d) == 0 {
+		t.Error("a changed PV reproduced the recorded identity pass")
+	}
+}
+
+func TestRejudgeNamesMissingEvidence(t *testing.T) {
+	dir, s := saveRun(t, nil)
+	if err := os.Remove(filepath.Join(dir, HistoryFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Rejudge(s, dir); err == nil {
+		t.Error("no error without the history")
+	}
+}
+
+func TestReadAllAndSchemaVersion(t *testing.T) {
+	root := t.TempDir()
+	if err := New("a", nil).Write(filepath.Join(root, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "b", FileName), []byte(`{"schemaVersion":"v0","name":"b"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	found, err := ReadAll(root)
+	if len(found) != 1 || found[0].Spec.Name != "a" || err == nil {
+		t.Errorf("found %d, err %v: want a, and an error naming b's schema version", len(found), err)
+	}
+}
+
+func TestOutcomeOf(t *testing.T) {
+	for err, want := range map[error]Outcome{nil: Pass, judge.ErrUnreliable: Undecided, ErrUndecided: Undecided, os.ErrNotExist: Fail} {
+		if got := OutcomeOf(err); got != want {
+			t.Errorf("OutcomeOf(%v) = %s, want %s", err, got, want)
+		}
+	}
+}
