@@ -103,6 +103,11 @@ test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the 
 	  echo "== self-test: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail =="; \
 	  $(SELF_TEST) || rc=$$?; \
 	fi; \
+	if [ -n "$$selftest" ]; then \
+	  echo "== interrupt: certify interrupted (SIGINT) while a node-failure-stop spec has its node down must exit 3 (INCOMPLETE) and leave the cluster clean"; \
+	  go test -tags e2e -count=1 -v -timeout 60m -run TestCertifyInterruptedWhileANodeIsDown ./cmd/stateproof/ > $(ARTIFACTS)/interrupt.log 2>&1 || rc=1; \
+	  grep -E '^(=== RUN|--- |PASS|FAIL|ok )|interrupt_e2e_test.go|\[certify\] (interrupted|StorageClass|clean-up)' $(ARTIFACTS)/interrupt.log | tail -n 30; \
+	fi; \
 	echo "== judge --verify: every spec's verdict, recomputed offline from its saved record, must be the run's"; \
 	$(BIN) judge --verify $(ARTIFACTS) > $(ARTIFACTS)/judge.txt || rc=$$?; tail -n 20 $(ARTIFACTS)/judge.txt; \
 	echo "== test-e2e: suites$${selftest:+ and self-test} in $$(( $$(date +%s) - start )) s with PROCS=$(PROCS), exit $$rc"; \

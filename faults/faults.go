@@ -11,6 +11,16 @@ import (
 	"time"
 )
 
+// Clean-up limits of a spec's faults: the NodeTimeout of the clean-up the suites register for a
+// fault. A caller that interrupts the suites (stateproof certify) must give them longer than the
+// sum of the limits one spec may wait for.
+const (
+	// RecoverTimeout bounds one fault's Recover (start the node, uncordon) in clean-up.
+	RecoverTimeout = 10 * time.Minute
+	// UnmarkTimeout bounds the removal of a node's fault label once it is healthy again.
+	UnmarkTimeout = time.Minute
+)
+
 // Target is what a fault is aimed at.
 type Target struct {
 	// Namespace and Pod name the pod (for node faults: the pod whose node is faulted).

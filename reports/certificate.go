@@ -15,7 +15,7 @@ import (
 // SchemaVersion identifies the certificate format; it is the value of Certificate.SchemaVersion
 // and of the schema's "schemaVersion" const. It changes only when the format changes
 // incompatibly.
-const SchemaVersion = "stateproof.io/certificate/v1"
+const SchemaVersion = "stateproof.io/certificate/v2"
 
 // Verdict is the outcome of one spec or one check row.
 type Verdict string
@@ -157,6 +157,9 @@ type Certificate struct {
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	// Seed is Ginkgo's random seed (--seed), to reproduce the spec order.
 	Seed int64 `json:"seed"`
+	// Run records what was run: the caller fills it (FromGinkgo leaves it empty but for
+	// Images, which it gathers from the specs' records).
+	Run Run `json:"run"`
 	// Rows holds one row per entry of Checks, in that order.
 	Rows []Row `json:"rows"`
 	// Degraded says why the run left the cluster degraded: the suites' final node check
@@ -192,6 +195,28 @@ type Environment struct {
 	Context string `json:"context"`
 	// Cluster is the cluster's name as the kubeconfig context names it.
 	Cluster string `json:"cluster"`
+}
+
+// Run records what a certification ran.
+type Run struct {
+	// Workloads and Faults are the ones selected (--workloads, --faults).
+	Workloads []string `json:"workloads"`
+	Faults    []string `json:"faults"`
+	// LabelFilter is the Ginkgo label filter the suites ran with.
+	LabelFilter string `json:"labelFilter"`
+	// SuiteRevision is the version of the suite binary (its main module's version or VCS
+	// revision from its build info; "devel" when unknown).
+	SuiteRevision string `json:"suiteRevision"`
+	// Images lists every image the specs' pods ran, with the image ID their kubelets reported
+	// (status.containerStatuses[].imageID), sorted and without repeats.
+	Images []RunImage `json:"images"`
+}
+
+// RunImage is an image the run's pods ran.
+type RunImage struct {
+	// Image is the image as the pods named it; ImageID what the kubelet ran.
+	Image   string `json:"image"`
+	ImageID string `json:"imageID"`
 }
 
 // Row is the verdict on one check.
@@ -262,7 +287,8 @@ func newCertificate(class string, env Environment) Certificate {
 	if env.Parameters == nil {
 		env.Parameters = map[string]string{}
 	}
-	c := Certificate{SchemaVersion: SchemaVersion, StorageClass: class, Environment: env}
+	c := Certificate{SchemaVersion: SchemaVersion, StorageClass: class, Environment: env,
+		Run: Run{Workloads: []string{}, Faults: []string{}, Images: []RunImage{}}}
 	for _, id := range Checks {
 		c.Rows = append(c.Rows, Row{Check: id, Title: id.Title(), Verdict: NotRun, Reasons: []string{}, Specs: []SpecResult{}})
 	}

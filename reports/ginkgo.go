@@ -67,6 +67,7 @@ func FromGinkgo(class string, reports []types.Report, records Records, env Envir
 		}
 		b.suite(r)
 	}
+	c.Run.Images = images(records)
 	c.Complete = len(b.why) == 0
 	c.Reason = strings.Join(b.why, "; ")
 	for i := range c.Rows {
@@ -74,6 +75,23 @@ func FromGinkgo(class string, reports []types.Report, records Records, env Envir
 	}
 	c.settle()
 	return c
+}
+
+// images gathers the images every record's pods ran, sorted, without repeats.
+func images(records Records) []RunImage {
+	seen := map[RunImage]bool{}
+	out := []RunImage{}
+	for _, r := range records {
+		for _, im := range r.Images {
+			ri := RunImage{Image: im.Image, ImageID: im.ImageID}
+			if !seen[ri] {
+				seen[ri] = true
+				out = append(out, ri)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b RunImage) int { return strings.Compare(a.Image+"\x00"+a.ImageID, b.Image+"\x00"+b.ImageID) })
+	return out
 }
 
 // builder accumulates what FromGinkgo learns from the reports.

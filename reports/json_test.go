@@ -33,7 +33,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			if err := Validate(data); err != nil {
 				t.Errorf("Validate rejects WriteJSON's output: %v", err)
 			}
-			if !bytes.HasPrefix(data, []byte("{\n  \"schemaVersion\": \"stateproof.io/certificate/v1\",\n  \"storageClass\": ")) {
+			if !bytes.HasPrefix(data, []byte("{\n  \"schemaVersion\": \"stateproof.io/certificate/v2\",\n  \"storageClass\": ")) {
 				t.Errorf("unexpected layout:\n%.200s", data)
 			}
 		})
@@ -103,7 +103,7 @@ func TestValidateRejects(t *testing.T) {
 		{"missing environment field", func(d map[string]any) {
 			delete(d["environment"].(map[string]any), "nodes")
 		}, "/environment: missing property 'nodes'"},
-		{"wrong schema version", func(d map[string]any) { d["schemaVersion"] = "stateproof.io/certificate/v0" }, "/schemaVersion: value must be 'stateproof.io/certificate/v1'"},
+		{"wrong schema version", func(d map[string]any) { d["schemaVersion"] = "stateproof.io/certificate/v0" }, "/schemaVersion: value must be 'stateproof.io/certificate/v2'"},
 		{"unknown check", func(d map[string]any) { firstRow(d)["check"] = "warp-drive" }, "/rows/0/check: value must be one of 'provisioning'"},
 		{"wrong type", func(d map[string]any) { d["certified"] = "yes" }, "/certified: got string, want boolean"},
 		{"fractional count", func(d map[string]any) {

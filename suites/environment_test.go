@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/lease"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // environment is what every spec shares: the cluster client, the image references and the
@@ -64,6 +66,7 @@ func namespace(ctx context.Context, suite string) string {
 	ns, err := env.client.CreateNamespace(ctx, suite)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func(ctx context.Context) {
+		recordImages(ctx, ns)
 		if CurrentSpecReport().Failed() {
 			dir := specArtifacts("diagnostics")
 			if err := env.client.SaveDiagnostics(ctx, ns, dir); err != nil {
@@ -71,8 +74,28 @@ func namespace(ctx context.Context, suite string) string {
 			}
 		}
 		Expect(env.client.DeleteNamespace(ctx, ns, 3*time.Minute)).To(Succeed())
-	}, NodeTimeout(5*time.Minute))
+	}, NodeTimeout(kube.NamespaceCleanupTimeout))
 	return ns
+}
+
+// recordImages adds to the spec's record every image the pods of ns ran, with the image ID
+// their kubelets reported (status.containerStatuses[].imageID). A failure to list is logged:
+// the images are evidence, not a verdict.
+func recordImages(ctx context.Context, ns string) {
+	pods, err := env.client.Clientset.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		GinkgoWriter.Printf("listing the pods of %s for their images: %v\n", ns, err)
+		return
+	}
+	var images []record.Image
+	for _, p := range pods.Items {
+		for _, c := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+			if c.ImageID != "" && !slices.Contains(images, record.Image{Image: c.Image, ImageID: c.ImageID}) {
+				images = append(images, record.Image{Image: c.Image, ImageID: c.ImageID})
+			}
+		}
+	}
+	recorded(func(r *record.Spec) { r.Images = append(r.Images, images...) })
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)

@@ -51,6 +51,7 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 				inj faults.Injection
 				err error
 			}
+			markNode(ctx, next)
 			done, finished := make(chan result, 1), make(chan struct{})
 			// Clean-up joins the second drain (its ctx ends with the spec) before uncordoning, so
 			// that Recover sees every node it cordoned.
@@ -60,7 +61,7 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 				case <-ctx.Done():
 				}
 				return second.Recover(ctx)
-			}, NodeTimeout(10*time.Minute))
+			}, NodeTimeout(faults.RecoverTimeout))
 			go func() {
 				defer GinkgoRecover()
 				defer close(finished)

@@ -29,7 +29,7 @@ var _ = Describe("Faults", Label("safety"), func() {
 		} {
 			By(f.Name() + " on the node of " + target.String())
 			// Undone should the refusal ever break.
-			DeferCleanup(f.(faults.Recoverer).Recover, NodeTimeout(10*time.Minute))
+			DeferCleanup(f.(faults.Recoverer).Recover, NodeTimeout(faults.RecoverTimeout))
 			_, err := f.Inject(ctx, target)
 			Expect(errors.Is(err, faults.ErrRefused)).To(BeTrue(), "%s on the control-plane was not refused: %v", f.Name(), err)
 		}

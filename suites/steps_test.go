@@ -13,10 +13,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/agent"
 	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )
@@ -97,7 +99,8 @@ func inject(ctx context.Context, f faults.Fault, target faults.Target) faults.In
 	enter(record.PhaseFault)
 	By("injecting " + f.Name() + " into " + target.String())
 	if r, ok := f.(faults.Recoverer); ok {
-		DeferCleanup(r.Recover, NodeTimeout(10*time.Minute))
+		markNode(ctx, target)
+		DeferCleanup(r.Recover, NodeTimeout(faults.RecoverTimeout))
 	}
 	inj, err := f.Inject(ctx, target)
 	writeJSON(filepath.Join(specArtifacts(""), f.Name()+"-injection.json"), inj)
@@ -105,6 +108,24 @@ func inject(ctx context.Context, f faults.Fault, target faults.Target) faults.In
 	Expect(err).NotTo(HaveOccurred(), "the fault could not be injected: this is an error, not a pass")
 	AddReportEntry("injection", inj)
 	return inj
+}
+
+// markNode labels the node of target's pod with the run id (kube.FaultRunLabel) before a fault
+// that recovers (a node fault: cordon, taint, stop, pause) touches it, and registers, to run
+// after the fault's own recovery, the label's removal once the node is healthy again: a node
+// still marked after the run is one an interrupted run left, which `stateproof certify` and
+// `stateproof cleanup` undo.
+func markNode(ctx context.Context, target faults.Target) {
+	GinkgoHelper()
+	pod, err := env.client.Clientset.CoreV1().Pods(target.Namespace).Get(ctx, target.Pod, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred(), "finding the node of %s", target)
+	node := pod.Spec.NodeName
+	Expect(env.client.MarkNode(ctx, node)).To(Succeed())
+	DeferCleanup(func(ctx context.Context) {
+		if unmarked, err := env.client.UnmarkNode(ctx, node); err != nil || !unmarked {
+			GinkgoWriter.Printf("node %s stays labelled %s (not healthy again, or %v): stateproof cleanup undoes it\n", node, kube.FaultRunLabel, err)
+		}
+	}, NodeTimeout(faults.UnmarkTimeout))
 }
 
 // injectAndRecover injects the fault (see inject) and, if it has a recovery, runs it at once

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/reports"
 )
@@ -26,9 +27,11 @@ var (
 	certifyFaults    = []string{"pod-delete", "pod-delete-force", "node-failure-stop", "node-failure-kill", "node-failure-pause", "node-drain"}
 )
 
-// defaultInterruptGrace is how long the suites may take, after an interrupt, to undo the fault in
-// progress (bring a node back, uncordon it), delete their namespaces and write their report.
-const defaultInterruptGrace = 10 * time.Minute
+// defaultInterruptGrace is how long the suites may take, after an interrupt, to undo the faults
+// in progress (bring a node back, uncordon it), delete their namespaces and write their report:
+// longer than the clean-up limits one spec may wait for (the MySQL drain spec recovers two
+// drains), plus a minute for the report.
+const defaultInterruptGrace = 2*(faults.RecoverTimeout+faults.UnmarkTimeout) + kube.NamespaceCleanupTimeout + time.Minute
 
 // defaultSuiteBinaryPath is the suite binary `make suites` builds
 // (go test -c -tags e2e -o _build/suites.test ./suites).
@@ -71,7 +74,10 @@ Steps:
   2. Preflight: the cluster answers, the StorageClass exists, and SelfSubjectAccessReviews
      allow every verb the suites use (namespaces; pods and pods/exec, /proxy, /log, /eviction;
      services, secrets, PVCs, ConfigMaps, StatefulSets, Deployments, PodDisruptionBudgets,
-     events; PVs, StorageClasses; nodes, which faults cordon and taint).
+     events; DaemonSets, which the drain reads; PVs, StorageClasses; nodes, which faults
+     cordon and taint, and their kubelet Leases); every node is Ready, not cordoned or
+     tainted and free of the label of a run that is gone (nodes a live run on this machine
+     has leased are skipped): else it stops, naming 'stateproof cleanup --all'.
   3. Run the precompiled suite binary (make suites) on the specs that decide a certificate row
      (label check:<id>, negative controls excluded), restricted to --workloads and --faults;
      specs without a workload or fault label always run. With --procs N > 1 (default 4) the
@@ -80,10 +86,14 @@ Steps:
      with a progress line when a spec starts, waits for nodes and ends.
   4. Write into --report-dir: junit.xml and report.json (Ginkgo), certificate.json,
      certificate.html and artifacts/ (write histories, diagnostics of failed specs).
-  5. Always, also after an error or Ctrl-C: delete the namespaces the run created (label
-     stateproof.io/run=<run id>), and write an INCOMPLETE certificate when no verdict was
-     reached. On Ctrl-C the suites get one interrupt and up to 10 minutes to undo the
-     fault in progress and write their report before they are killed.
+  5. Always, also after an error or Ctrl-C: undo what a fault left on a node the suites did not
+     recover (each node is labelled stateproof.io/fault-run=<run id> before a fault touches
+     it: its kind container is started or unpaused, it is uncordoned and untainted), delete
+     the namespaces the run created (label stateproof.io/run=<run id>), and write an
+     INCOMPLETE certificate when no verdict was reached. On Ctrl-C the suites get one
+     interrupt and up to 28 minutes (longer than the clean-up limits of a spec) to undo the
+     faults in progress and write their report before they are killed. A second Ctrl-C stops
+     at once, saying what is still to undo: 'stateproof cleanup --run-id <id>' undoes it.
 
 CERTIFIED needs every required check (provisioning, data-pod-delete, data-node-restart,
 data-node-loss, data-drain, identity) to pass and no check to fail or error; the certificate's
@@ -135,6 +145,7 @@ func newCertifyCommand() *cobra.Command {
 				k := defaultKindCluster(o.imagesFile)
 				return k.kubeconfig, createKindCluster(ctx, c.out, k)
 			}
+			go c.obeySecondInterrupt(cmd.Context())
 			return c.run(cmd.Context())
 		},
 	}

@@ -22,7 +22,10 @@ import (
 //
 // It returns the exit code (non-zero when specs fail: not an error, the certificate decides;
 // -1 when killed by a signal), or an error naming the binary when it could not be started.
-func runSuites(ctx context.Context, binary string, args []string, stdout, stderr io.Writer, grace time.Duration) (int, error) {
+//
+// started, when not nil, is called with the process once it runs (to kill its group on a second
+// interrupt).
+func runSuites(ctx context.Context, binary string, args []string, stdout, stderr io.Writer, grace time.Duration, started func(*os.Process)) (int, error) {
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Cancel = func() error {
@@ -31,9 +34,15 @@ func runSuites(ctx context.Context, binary string, args []string, stdout, stderr
 	}
 	cmd.WaitDelay = grace
 	ownProcessGroup(cmd)
-	err := cmd.Run()
-	if cmd.ProcessState == nil {
+	if err := cmd.Start(); err != nil {
 		return -1, fmt.Errorf("start suite binary %s: %w", binary, err)
+	}
+	if started != nil {
+		started(cmd.Process)
+	}
+	err := cmd.Wait()
+	if cmd.ProcessState == nil {
+		return -1, fmt.Errorf("suite binary %s: %w", binary, err)
 	}
 	return cmd.ProcessState.ExitCode(), nil
 }

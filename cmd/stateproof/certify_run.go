@@ -2,21 +2,29 @@ package main
 
 import (
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/leftover"
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/lease"
 	"github.com/stateproof/stateproof/fixtures/preflight"
 	"github.com/stateproof/stateproof/reports"
 	"github.com/stateproof/stateproof/suites/record"
@@ -47,6 +55,11 @@ type certifier struct {
 	interruptGrace time.Duration
 	// cleanupTimeout bounds the deletion of the run's namespaces.
 	cleanupTimeout time.Duration
+
+	mu sync.Mutex
+	// client is the cluster's client once connected; running the running suites' process.
+	client  *kube.Client
+	running *os.Process
 	// faultsAvailable returns an error naming the first selected fault this cluster cannot run
 	// (nil: faultsAvailable below).
 	faultsAvailable func(ctx context.Context, client *kube.Client, faults []string) error
@@ -110,8 +123,14 @@ func (c *certifier) run(ctx context.Context) (err error) {
 	} // else Connect says what is wrong with the kubeconfig
 	c.logf("connecting to context %q of %s", env.Context, kubeconfig)
 	if client, err = c.connect(ctx, kubeconfig, o.kubeContext); err != nil {
+		if ctx.Err() != nil { // interrupted while connecting: no verdict, not bad input
+			return exitError{exitIncomplete, err}
+		}
 		return exitError{exitBadInput, err}
 	}
+	c.mu.Lock()
+	c.client = client
+	c.mu.Unlock()
 	if env, err = c.preflight(ctx, client, env); err != nil {
 		return err
 	}
@@ -124,6 +143,8 @@ func (c *certifier) run(ctx context.Context) (err error) {
 		fmt.Fprintf(c.errOut, "[certify] warning: spec records the certificate cannot use (their specs count as errors): %v\n", err)
 	}
 	cert := reports.FromGinkgo(o.storageClass, reps, reports.RecordsOf(found), env)
+	cert.Run.Workloads, cert.Run.Faults = o.workloads, o.faults
+	cert.Run.LabelFilter, cert.Run.SuiteRevision = certifyFilter(o.workloads, o.faults, o.labelFilter), binaryVersion(o.suiteBinary)
 	written = true
 	if err := writeCertificate(dir, cert); err != nil {
 		return exitError{exitIncomplete, err}
@@ -164,6 +185,10 @@ func (c *certifier) preflight(ctx context.Context, client *kube.Client, env repo
 	if err := preflight.Permissions(ctx, cs, ""); err != nil {
 		return env, exitError{codeFor(err, new(*preflight.PermissionError)), err}
 	}
+	c.logf("checking the nodes: Ready, not cordoned or tainted, no fault of a run that is gone")
+	if err := preflight.Nodes(ctx, cs, leasedNodes(ctx, cs)); err != nil {
+		return env, exitError{codeFor(err, new(*preflight.DegradedNodesError)), err}
+	}
 	available := c.faultsAvailable
 	if available == nil {
 		available = faultsAvailable
@@ -179,6 +204,29 @@ func (c *certifier) preflight(ctx context.Context, client *kube.Client, env repo
 	c.logf("Kubernetes %s, %d nodes; StorageClass %s: provisioner %s, %s, reclaim %s, expansion %t",
 		full.KubernetesVersion, full.Nodes, sc.Name, full.Provisioner, full.VolumeBindingMode, full.ReclaimPolicy, full.AllowVolumeExpansion)
 	return full, nil
+}
+
+// leasedNodes returns the worker nodes a live run on this machine holds now (node → holder; see
+// package lease: the suites' lock directory of this cluster, named by its kube-system UID), or
+// none when it cannot tell.
+func leasedNodes(ctx context.Context, cs kubernetes.Interface) map[string]string {
+	ks, err := cs.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, n := range nodes.Items {
+		names = append(names, n.Name)
+	}
+	pool, err := lease.Open(lease.DefaultDir(string(ks.UID)), names)
+	if err != nil {
+		return nil
+	}
+	return pool.Holders()
 }
 
 // codeFor is exitBadInput when err is of the type target points to, else exitIncomplete.
@@ -210,7 +258,14 @@ func (c *certifier) suites(ctx context.Context, dir, kubeconfig string) ([]types
 	c.logf("run %s: %s", c.runID, shellQuote(append([]string{name}, args...)))
 	start := time.Now()
 	stopFollowing := followProgress(progressFile(dir), c.out)
-	code, err := runSuites(ctx, name, args, c.out, c.errOut, c.interruptGrace)
+	code, err := runSuites(ctx, name, args, c.out, c.errOut, c.interruptGrace, func(p *os.Process) {
+		c.mu.Lock()
+		c.running = p
+		c.mu.Unlock()
+	})
+	c.mu.Lock()
+	c.running = nil
+	c.mu.Unlock()
 	stopFollowing()
 	if err != nil {
 		return nil, exitError{exitIncomplete, err}
@@ -223,9 +278,17 @@ func (c *certifier) suites(ctx context.Context, dir, kubeconfig string) ([]types
 	return reps, nil
 }
 
-// cleanup deletes the namespaces labelled with the run id, even after ctx is done, and logs
-// what it deleted; failures are logged, not returned.
+// cleanup undoes the faults the run left on its nodes (the suites' own clean-up did not run,
+// or did not finish: they were killed) and deletes the namespaces labelled with the run id, even
+// after ctx is done, and logs what it did; failures are logged, not returned, with the command
+// that undoes what is left.
 func (c *certifier) cleanup(ctx context.Context, client *kube.Client) {
+	nodesCtx, cancelNodes := context.WithTimeout(context.WithoutCancel(ctx), faults.RecoverTimeout)
+	err := undoNodes(nodesCtx, client, c.runID, faults.RecoverTimeout/2, func(format string, args ...any) { c.logf("clean-up: "+format, args...) })
+	cancelNodes()
+	if err != nil {
+		fmt.Fprintf(c.errOut, "[certify] warning: %v; undo it with: stateproof cleanup --run-id %s --kubeconfig <kubeconfig>\n", err, c.runID)
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cleanupTimeout)
 	defer cancel()
 	sel := kube.RunLabel + "=" + c.runID
@@ -359,6 +422,24 @@ func (c *certifier) logf(format string, args ...any) {
 	fmt.Fprintf(c.out, "[certify] "+format+"\n", args...)
 }
 
+// binaryVersion is the main module's version, or else its VCS revision, from the build info of
+// the Go binary at path; "devel" when neither is known or the file is not a Go binary.
+func binaryVersion(path string) string {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
+		}
+	}
+	return "devel"
+}
+
 // stateproofVersion is the main module's version from the build info: with make build a
 // pseudo-version naming the git revision (suffix +dirty for a modified tree), "devel" when unknown.
 func stateproofVersion() string {
@@ -366,4 +447,47 @@ func stateproofVersion() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// obeySecondInterrupt waits until ctx is done (the first Ctrl-C, which the suites get as one
+// SIGINT and answer by cleaning up), then for a second SIGINT or SIGTERM: it says what is still
+// to undo and how, kills the suites' process group and exits with exitIncomplete, without
+// waiting for the clean-up.
+func (c *certifier) obeySecondInterrupt(ctx context.Context) {
+	<-ctx.Done()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	c.mu.Lock()
+	client, suites := c.client, c.running
+	c.mu.Unlock()
+	fmt.Fprintf(c.errOut, "[certify] second interrupt: stopping now, without waiting for the clean-up\n")
+	if suites != nil {
+		killGroup(suites)
+	}
+	if client != nil {
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		u := &leftover.Undoer{Client: client}
+		if nodes, err := u.Marked(lctx, c.runID); err == nil {
+			for _, n := range nodes {
+				fmt.Fprintf(c.errOut, "[certify] still to undo: node %s (%s)\n", n.Name, kubeNodeState(&n))
+			}
+		}
+		if list, err := client.Clientset.CoreV1().Namespaces().List(lctx, metav1.ListOptions{LabelSelector: kube.RunLabel + "=" + c.runID}); err == nil {
+			for _, ns := range list.Items {
+				fmt.Fprintf(c.errOut, "[certify] still to delete: namespace %s\n", ns.Name)
+			}
+		}
+	}
+	fmt.Fprintf(c.errOut, "[certify] undo it with: stateproof cleanup --run-id %s --kubeconfig <kubeconfig>\n", c.runID)
+	os.Exit(exitIncomplete)
+}
+
+// kubeNodeState is a node's problem (kube.NodeProblem), or "healthy now".
+func kubeNodeState(n *corev1.Node) string {
+	if p := kube.NodeProblem(n); p != "" {
+		return p
+	}
+	return "healthy now"
 }

@@ -115,7 +115,8 @@ func fakeCluster(deny func(authorizationv1.ResourceAttributes) bool) *fake.Clien
 		ns("default", nil),
 	}
 	for _, n := range []string{"stateproof-control-plane", "stateproof-worker", "stateproof-worker2", "stateproof-worker3"} {
-		objs = append(objs, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})
+		objs = append(objs, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}})
 	}
 	cs := fake.NewClientset(objs...)
 	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.34.4"}
@@ -266,8 +267,14 @@ func TestCertifyCertified(t *testing.T) {
 	if err := c.run(t.Context()); err != nil {
 		t.Fatalf("error %v (exit code %d), want CERTIFIED (0)\n%s", err, exitCode(err), out)
 	}
-	if cert := readCertificate(t, c); !cert.Certified || cert.Environment.Parameters["nodePath"] != "/var/local-path-shared" {
+	cert := readCertificate(t, c)
+	if !cert.Certified || cert.Environment.Parameters["nodePath"] != "/var/local-path-shared" {
 		t.Errorf("certificate %+v", cert)
+	}
+	// Rule 5: the certificate records what was run.
+	if r := cert.Run; !slices.Equal(r.Workloads, certifyWorkloads) || !slices.Equal(r.Faults, certifyFaults) ||
+		!strings.Contains(r.LabelFilter, "check: containsAny") || r.SuiteRevision == "" {
+		t.Errorf("run %+v: want the workloads, faults, label filter and suite revision", r)
 	}
 	wantRunCleaned(t, cs, out.String())
 }
@@ -374,5 +381,27 @@ func TestCertifyIgnoresStaleRecords(t *testing.T) {
 	}
 	if err := c.run(t.Context()); err != nil {
 		t.Fatalf("error %v: a stale record decided a verdict\n%s", err, out)
+	}
+}
+
+// Rule 4, preflight: certify refuses a cluster a dead run left degraded, naming stateproof
+// cleanup, and writes an INCOMPLETE certificate.
+func TestCertifyRefusesADegradedCluster(t *testing.T) {
+	dir := t.TempDir()
+	cs := fakeCluster(nil)
+	n, _ := cs.CoreV1().Nodes().Get(t.Context(), "stateproof-worker2", metav1.GetOptions{})
+	n.Labels = map[string]string{kube.FaultRunLabel: "deadrun000"}
+	n.Spec.Unschedulable = true
+	if _, err := cs.CoreV1().Nodes().Update(t.Context(), n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, out := testCertifier(t, dir, "shared", cs, fakeBinary(t, dir, "report-shared.json", 0, false))
+	err := c.run(t.Context())
+	if exitCode(err) != exitBadInput || !strings.Contains(fmt.Sprint(err), "stateproof-worker2 carries stateproof.io/fault-run=deadrun000") ||
+		!strings.Contains(fmt.Sprint(err), "stateproof cleanup --all") {
+		t.Fatalf("error %v (exit %d), want the degraded node named (2)\n%s", err, exitCode(err), out)
+	}
+	if _, statErr := os.Stat(filepath.Join(dir, "args")); statErr == nil {
+		t.Error("the suites ran on a degraded cluster")
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -82,6 +83,13 @@ func loadCertificate(path string) (reports.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return reports.Certificate{}, usageError{fmt.Errorf("certificate %s: %w", path, err)}
+	}
+	var head struct {
+		SchemaVersion string `json:"schemaVersion"`
+	}
+	if json.Unmarshal(data, &head) == nil && head.SchemaVersion != reports.SchemaVersion && strings.HasPrefix(head.SchemaVersion, "stateproof.io/certificate/") {
+		return reports.Certificate{}, usageError{fmt.Errorf("certificate %s has schemaVersion %s, an older format than this stateproof reads (%s): certify the class again with this version",
+			path, head.SchemaVersion, reports.SchemaVersion)}
 	}
 	if err := reports.Validate(data); err != nil {
 		return reports.Certificate{}, usageError{fmt.Errorf("certificate %s is not valid: %w", path, err)}

@@ -91,3 +91,17 @@ func TestCompare(t *testing.T) {
 		t.Errorf("invalid certificate: exit %d, output:\n%s", code, out)
 	}
 }
+
+// compare says clearly when a certificate is of an older format.
+func TestCompareRefusesAnOlderSchema(t *testing.T) {
+	dir := t.TempDir()
+	a := writeKindCertificate(t, dir, "standard", true)
+	old := filepath.Join(dir, "old.json")
+	if err := os.WriteFile(old, []byte(`{"schemaVersion": "stateproof.io/certificate/v1", "storageClass": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runCompare(t, a, old)
+	if code != 2 || !strings.Contains(out, "has schemaVersion stateproof.io/certificate/v1, an older format") {
+		t.Errorf("exit %d, output %q: want bad input naming the older format", code, out)
+	}
+}

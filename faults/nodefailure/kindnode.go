@@ -123,12 +123,47 @@ func (k *kindNode) fail(ctx context.Context, mode Mode) error {
 // pauseAttempts is how often a pause that runc could not freeze is tried.
 const pauseAttempts = 3
 
-// restore brings the container back to running from whatever state the failure left.
-func (k *kindNode) restore(ctx context.Context) error {
-	state, err := k.state(ctx)
-	if err != nil {
-		return err
+// drivenState is the container state each failure drives the node container to.
+var drivenState = map[Mode]string{Stop: "exited", Kill: "exited", Pause: "paused"}
+
+// settleMargin is how long the runtime may need, beyond the stop's StopGrace, to finish a failure
+// command whose CLI was interrupted: the SIGKILL and exit of a stop, a kill, runc's freeze attempts.
+const settleMargin = 20 * time.Second
+
+// pollInterval is how often Recover looks at the node container and the Node again.
+var pollInterval = time.Second
+
+// settle waits until the node container has settled after a mode failure command issued at
+// issued, and returns its state. The runtime goes on with a command whose CLI was killed (a
+// cancelled stop still stops the container, up to StopGrace later) and a container being stopped
+// or frozen still reports running: so running is settled only once the runtime would have
+// finished the command (StopGrace + settleMargin after it was issued for a stop, settleMargin
+// otherwise), which then never reached it or, for a pause, was given up by runc. Any other state
+// is settled at once. It polls every pollInterval; an inspect error that lasts past that window is
+// returned, and so is ctx's error if ctx ends first.
+func (k *kindNode) settle(ctx context.Context, mode Mode, issued time.Time) (string, error) {
+	window := settleMargin
+	if mode == Stop {
+		window += StopGrace
 	}
+	for {
+		state, err := k.state(ctx)
+		if err == nil && state != "running" || time.Since(issued) > window {
+			return state, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("node %q: waiting for its container to be %s after the %s: %w", k.node, drivenState[mode], mode, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// restore brings the container back to running from state, the state it settled in: it unpauses
+// a paused container, starts any other but a running one, and returns an error unless the
+// container runs afterwards.
+func (k *kindNode) restore(ctx context.Context, state string) error {
+	var err error
 	switch state {
 	case "running":
 		return nil
@@ -137,10 +172,17 @@ func (k *kindNode) restore(ctx context.Context) error {
 	default:
 		_, err = k.run(ctx, "start", k.container)
 	}
-	if err != nil {
-		return fmt.Errorf("bring node %q back from %s: %w", k.node, state, err)
+	now, serr := k.state(ctx)
+	if serr == nil && now == "running" {
+		return nil // even if the command failed: someone else brought it back
 	}
-	return nil
+	if err == nil {
+		err = serr
+	}
+	if err == nil {
+		err = fmt.Errorf("it is %s", now)
+	}
+	return fmt.Errorf("bring node %q back from %s: %w", k.node, state, err)
 }
 
 // nodeBoundVolume returns, for the first persistent volume of pod that no other node satisfies

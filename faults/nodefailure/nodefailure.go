@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/stateproof/stateproof/faults"
@@ -77,8 +78,16 @@ type Fault struct {
 	RecoverTimeout time.Duration
 
 	mu     sync.Mutex // guards failed and taint: Recover may run while an interrupted Inject returns
-	failed *kindNode  // the node Inject failed and Recover has not yet restored
+	failed *failure   // what Inject did, or set out to do, to a node that Recover has not yet restored
 	taint  bool       // Inject applied (or tried to apply) the out-of-service taint
+}
+
+// failure is what Inject set out to do to a node, recorded before the runtime command is issued:
+// a command that was interrupted or half-worked is still undone.
+type failure struct {
+	node   *kindNode
+	mode   Mode
+	issued time.Time // just before the runtime command
 }
 
 // Name returns "node-failure-<mode>", e.g. "node-failure-kill".
@@ -192,7 +201,7 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 
 	inj.Start = time.Now()
 	f.mu.Lock()
-	f.failed = kn // before the failure: a runtime call that half-worked is still undone
+	f.failed = &failure{node: kn, mode: f.Mode, issued: inj.Start} // before the command
 	f.mu.Unlock()
 	if err := kn.fail(ctx, f.Mode); err != nil {
 		return inj, fmt.Errorf("%s: %w", f.Name(), err)
@@ -202,7 +211,7 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 		return inj, fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	inj.Observed["containerState"] = state
-	if want := map[Mode]string{Stop: "exited", Kill: "exited", Pause: "paused"}[f.Mode]; state != want {
+	if want := drivenState[f.Mode]; state != want {
 		return inj, fmt.Errorf("%s: node container %s is %q after %s, want %q", f.Name(), kn.container, state, f.Mode, want)
 	}
 	seen, err := f.Client.WaitNodeReadyStatus(ctx, node.Name, f.detectTimeout(), func(s corev1.ConditionStatus) bool { return s != corev1.ConditionTrue })
@@ -234,20 +243,36 @@ func (f *Fault) Inject(ctx context.Context, t faults.Target) (faults.Injection, 
 	return inj, nil
 }
 
-// Recover brings the failed node back (unpause, or start its container), waits for it to be
-// Ready and, if Inject tainted it out of service, removes the taint. It is a no-op when Inject
-// did not fail a node, and may be called again after it succeeded.
+// Recover brings the failed node back and, if Inject tainted it out of service, removes the
+// taint. It first waits for the node container to settle (kindNode.settle: a stop whose CLI was
+// interrupted goes on in the runtime, up to StopGrace + 20 s after it was issued), then starts or
+// unpauses it and waits, up to RecoverTimeout, for a Ready status that the node's kubelet posted
+// after that (waitReadyAfter). It is a no-op when Inject did not set out to fail a node or when
+// Recover already succeeded, and may be called again after it failed. Errors name the node and
+// the step that failed; when ctx ends first, the error wraps ctx's.
 func (f *Fault) Recover(ctx context.Context) error {
 	f.mu.Lock()
-	kn, taint := f.failed, f.taint
+	fl, taint := f.failed, f.taint
 	f.mu.Unlock()
-	if kn == nil {
+	if fl == nil {
 		return nil
 	}
-	if err := kn.restore(ctx); err != nil {
+	kn := fl.node
+	state, err := kn.settle(ctx, fl.mode, fl.issued)
+	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	if _, err := f.Client.WaitNodeReadyStatus(ctx, kn.node, f.recoverTimeout(), func(s corev1.ConditionStatus) bool { return s == corev1.ConditionTrue }); err != nil {
+	before := f.kubeletSigns(ctx, kn.node) // the kubelet is stopped or frozen: no sign newer than these is before the restore
+	if before.heartbeat.IsZero() {
+		before.heartbeat = time.Now() // not read: kind's nodes share the host's clock
+	}
+	if before.renew.IsZero() {
+		before.renew = time.Now()
+	}
+	if err := kn.restore(ctx, state); err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if err := f.waitReadyAfter(ctx, kn.node, before, state == "running" || state == "paused"); err != nil {
 		return fmt.Errorf("%s: node container %s runs again but the node is not Ready: %w", f.Name(), kn.container, err)
 	}
 	if taint {
@@ -259,6 +284,58 @@ func (f *Fault) Recover(ctx context.Context) error {
 	f.failed, f.taint = nil, false
 	f.mu.Unlock()
 	return nil
+}
+
+// kubeletSigns are the latest signs of life of a node's kubelet that the API server holds, each
+// in the node's clock: its Ready condition (status, and lastHeartbeatTime in whole seconds) and
+// its Lease's renewTime (kube-node-lease/<node>, renewed every 10 s; microseconds). A sign that
+// cannot be read is zero (ready: Unknown).
+type kubeletSigns struct {
+	ready            corev1.ConditionStatus
+	heartbeat, renew time.Time
+}
+
+func (f *Fault) kubeletSigns(ctx context.Context, node string) kubeletSigns {
+	s := kubeletSigns{ready: corev1.ConditionUnknown}
+	if n, err := f.Client.Clientset.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); err == nil {
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				s.ready, s.heartbeat = c.Status, c.LastHeartbeatTime.Time
+			}
+		}
+	}
+	if l, err := f.Client.Clientset.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, node, metav1.GetOptions{}); err == nil && l.Spec.RenewTime != nil {
+		s.renew = l.Spec.RenewTime.Time
+	}
+	return s
+}
+
+// waitReadyAfter waits up to RecoverTimeout until the node's Ready condition is True in a status
+// that its kubelet posted after the restore; before are the signs read just before the restore.
+// A True read then is the stopped or frozen kubelet's, which the node lifecycle controller has
+// not yet marked Unknown (that takes node-monitor-grace-period): it does not count. So either
+//   - the condition's lastHeartbeatTime is later than before's: a restarted kubelet (the container
+//     was started) posts its status as soon as it runs, True or not; or
+//   - when the kubelet was resumed (resumed: the container was unpaused, or never stopped), the
+//     Lease was renewed after before's renewal while the condition is True: a resumed kubelet
+//     posts its status only when it changed (else every 5 min, nodeStatusReportFrequency), and a
+//     node frozen for less than the grace period has nothing to change.
+//
+// The lease alone would not do for a restarted kubelet, which renews it before its first status.
+// Both times compared are the kubelet's own, so the host's clock does not matter. The error gives
+// the last signs seen, or wraps ctx's error.
+func (f *Fault) waitReadyAfter(ctx context.Context, node string, before kubeletSigns, resumed bool) error {
+	var last kubeletSigns
+	err := wait.PollUntilContextTimeout(ctx, pollInterval, f.recoverTimeout(), true, func(ctx context.Context) (bool, error) {
+		last = f.kubeletSigns(ctx, node)
+		fresh := last.heartbeat.After(before.heartbeat) || resumed && last.renew.After(before.renew)
+		return last.ready == corev1.ConditionTrue && fresh, nil
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("after %s: node %s is Ready=%s, last heartbeat %s, lease renewed %s (before the restore: %s, %s)", f.recoverTimeout(), node,
+			last.ready, last.heartbeat.Format(time.RFC3339), last.renew.Format(time.RFC3339Nano), before.heartbeat.Format(time.RFC3339), before.renew.Format(time.RFC3339Nano))
+	}
+	return err
 }
 
 // setOutOfService adds or removes the out-of-service taint on node.

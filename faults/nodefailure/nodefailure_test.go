@@ -6,12 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
@@ -234,5 +240,197 @@ func TestPauseRetriesAFailedFreeze(t *testing.T) {
 	os.WriteFile(runtime, []byte("#!/bin/sh\necho 'no such container'; exit 1\n"), 0o755)
 	if err := k.fail(context.Background(), Pause); err == nil || !strings.Contains(err.Error(), "no such container") {
 		t.Fatalf("a pause failing otherwise: err = %v, want it at once", err)
+	}
+}
+
+// fakeDaemon puts a fake "docker" first on PATH for the test, with the state of one node
+// container (running at first, of kind cluster "stateproof") in dir. A stop, kill or pause hangs
+// in its CLI until killed, and the fake daemon goes on with it: the container reports running to
+// the first inspects inspect calls after the command, then the state the command drives it to.
+// A start (unpause) brings back only an exited (paused) container, and then touches dir/restored.
+// Each call's arguments are appended to dir/calls, one line each.
+func fakeDaemon(t *testing.T, inspects int) (dir string) {
+	dir = t.TempDir()
+	script := `#!/bin/sh
+d=` + dir + `
+echo "$@" >> $d/calls
+case "$1" in
+inspect)
+  if [ -e $d/going ]; then
+    n=$(($(cat $d/n) + 1)); echo $n > $d/n
+    if [ $n -gt ` + strconv.Itoa(inspects) + ` ]; then mv $d/going $d/state; fi
+  fi
+  echo "$(cat $d/state) stateproof" ;;
+stop|kill) echo exited > $d/going; echo 0 > $d/n; exec sleep 30 ;;
+pause) echo paused > $d/going; echo 0 > $d/n; exec sleep 30 ;;
+start) if [ "$(cat $d/state)" = exited ]; then echo running > $d/state; touch $d/restored; fi ;;
+unpause) if [ "$(cat $d/state)" = paused ]; then echo running > $d/state; touch $d/restored; fi ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "state"), []byte("running\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	old := pollInterval
+	pollInterval = 10 * time.Millisecond
+	t.Cleanup(func() { pollInterval = old })
+	return dir
+}
+
+// daemonState is the fake container's state once the fake daemon has finished what it is doing.
+func daemonState(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "going"))
+	if err != nil {
+		b, err = os.ReadFile(filepath.Join(dir, "state"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func runtimeCalls(dir string) []string {
+	b, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+const worker = "stateproof-worker"
+
+// fakeKubelet is the cluster of the node container faked by fakeDaemon in dir: Node worker,
+// Ready, and pod ns/db-0 on it. Until the container is restored (dir/restored) the Node's Ready
+// condition and its Lease are as the kubelet last wrote them a minute ago: the stale Ready=True
+// of a stopped node that the node lifecycle controller has not marked Unknown yet. Afterwards
+// the Lease is renewed at once, and the status is posted (a new heartbeat) from the posts-th Get
+// of the Node on; never when posts < 0 (a resumed kubelet whose status did not change). The
+// returned counter counts the Node's Gets after the restore.
+func fakeKubelet(dir string, posts int) (*fake.Clientset, *atomic.Int32) {
+	stale := time.Now().Add(-time.Minute)
+	node := func(heartbeat time.Time) *corev1.Node {
+		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: worker}, Spec: corev1.NodeSpec{ProviderID: "kind://docker/stateproof/" + worker},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.NewTime(heartbeat)}}}}
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-0"}, Spec: corev1.PodSpec{NodeName: worker}}
+	cs := fake.NewSimpleClientset(node(stale), pod)
+	restored := func() bool { _, err := os.Stat(filepath.Join(dir, "restored")); return err == nil }
+	var gets atomic.Int32
+	cs.PrependReactor("get", "nodes", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if !restored() {
+			return true, node(stale), nil
+		}
+		if n := gets.Add(1); posts < 0 || int(n) < posts {
+			return true, node(stale), nil
+		}
+		return true, node(time.Now()), nil
+	})
+	cs.PrependReactor("get", "leases", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		renew := metav1.NewMicroTime(stale)
+		if restored() {
+			renew = metav1.NowMicro()
+		}
+		return true, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: corev1.NamespaceNodeLease, Name: worker}, Spec: coordinationv1.LeaseSpec{RenewTime: &renew}}, nil
+	})
+	return cs, &gets
+}
+
+// injectInterrupted runs f.Inject and cancels its context as soon as the fake runtime in dir was
+// called with cmd: the CLI is killed, the fake daemon goes on. It fails the test unless Inject
+// returns an error.
+func injectInterrupted(t *testing.T, f *Fault, dir, cmd string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			for _, c := range runtimeCalls(dir) {
+				if strings.HasPrefix(c, cmd+" ") {
+					cancel()
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	if _, err := f.Inject(ctx, faults.Target{Namespace: "ns", Pod: "db-0"}); err == nil {
+		t.Fatalf("Inject interrupted during its %s returned no error", cmd)
+	}
+}
+
+// A stop whose CLI was killed goes on in the daemon: Recover must wait for the container to have
+// stopped, and start it then, not find it running and trust the stale Ready condition.
+func TestRecoverWaitsForACancelledStop(t *testing.T) {
+	dir := fakeDaemon(t, 3)
+	cs, _ := fakeKubelet(dir, 1)
+	f := &Fault{Client: &kube.Client{Clientset: cs}, Mode: Stop, Recovery: NodeReturns, Cluster: "stateproof"}
+	injectInterrupted(t, f, dir, "stop")
+	if err := f.Recover(context.Background()); err != nil {
+		t.Fatalf("Recover: %v", err)
+	}
+	if s := daemonState(t, dir); s != "running" {
+		t.Errorf("once the daemon finished the stop the node container is %s, want running (calls %q)", s, runtimeCalls(dir))
+	}
+	if !slices.Contains(runtimeCalls(dir), "start "+worker) {
+		t.Errorf("Recover did not start the container: calls %q", runtimeCalls(dir))
+	}
+}
+
+// Inject interrupted during its runtime command (here a pause that the daemon completes later)
+// still leaves Recover the node to restore; Recover unpauses it, trusts the resumed kubelet's
+// renewed Lease, and a second Recover does nothing.
+func TestRecoverAfterInjectInterrupted(t *testing.T) {
+	dir := fakeDaemon(t, 2)
+	cs, _ := fakeKubelet(dir, -1)
+	f := &Fault{Client: &kube.Client{Clientset: cs}, Mode: Pause, Recovery: NodeReturns, Cluster: "stateproof"}
+	injectInterrupted(t, f, dir, "pause")
+	if err := f.Recover(context.Background()); err != nil {
+		t.Fatalf("Recover: %v", err)
+	}
+	if s := daemonState(t, dir); s != "running" || !slices.Contains(runtimeCalls(dir), "unpause "+worker) {
+		t.Errorf("after Recover the node container ends up %s, want running after an unpause (calls %q)", s, runtimeCalls(dir))
+	}
+	n := len(runtimeCalls(dir))
+	if err := f.Recover(context.Background()); err != nil || len(runtimeCalls(dir)) != n {
+		t.Errorf("a second Recover: %v, runtime calls %q; want a no-op", err, runtimeCalls(dir)[n:])
+	}
+}
+
+// After a restart, only a status the new kubelet posted counts: not the Ready=True left from
+// before the failure, nor the Lease that the kubelet renews before its first status.
+func TestRecoverIgnoresAReadySeenBeforeTheRestart(t *testing.T) {
+	dir := fakeDaemon(t, 0)
+	cs, gets := fakeKubelet(dir, 3)
+	f := &Fault{Client: &kube.Client{Clientset: cs}, Mode: Kill, Recovery: NodeReturns, Cluster: "stateproof"}
+	injectInterrupted(t, f, dir, "kill")
+	if err := f.Recover(context.Background()); err != nil {
+		t.Fatalf("Recover: %v", err)
+	}
+	if n := gets.Load(); n < 3 {
+		t.Errorf("Recover returned after %d Gets of the restarted Node, before its kubelet posted a status (the 3rd)", n)
+	}
+	if s := daemonState(t, dir); s != "running" {
+		t.Errorf("node container %s after Recover, want running", s)
+	}
+}
+
+// A container still running once the daemon would have finished the stop was never stopped (the
+// stop did not reach the daemon): Recover does not wait longer, nor start or stop it.
+func TestRecoverTrustsARunningNodeOnceTheStopWindowIsOver(t *testing.T) {
+	dir := fakeDaemon(t, 0)
+	os.WriteFile(filepath.Join(dir, "restored"), nil, 0o644) // the kubelet runs: its Lease is renewed
+	cs, _ := fakeKubelet(dir, -1)
+	kn := &kindNode{node: worker, providerID: "kind://docker/stateproof/" + worker, runtime: "docker", cluster: "stateproof", container: worker}
+	f := &Fault{Client: &kube.Client{Clientset: cs}, Mode: Stop, Recovery: NodeReturns,
+		failed: &failure{node: kn, mode: Stop, issued: time.Now().Add(-StopGrace - settleMargin - time.Second)}}
+	start := time.Now()
+	if err := f.Recover(context.Background()); err != nil {
+		t.Fatalf("Recover: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Recover took %s", d)
+	}
+	for _, c := range runtimeCalls(dir) {
+		if !strings.HasPrefix(c, "inspect ") {
+			t.Errorf("Recover called the runtime with %q; want inspect only", c)
+		}
 	}
 }

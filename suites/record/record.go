@@ -209,6 +209,18 @@ type Spec struct {
 	Data *DataInput `json:"data,omitempty"`
 	// Identity is the identity judge's evidence; nil when not judged.
 	Identity *IdentityEvidence `json:"identity,omitempty"`
+	// Images are the images the spec's pods really ran, as their kubelets reported them.
+	Images []Image `json:"images,omitempty"`
+}
+
+// Image is one container image a pod ran: the image as the pod spec names it and the image
+// the kubelet ran (status.containerStatuses[].imageID: a digest, which an upstream tag that
+// floats or an offline image without a registry digest does not give).
+type Image struct {
+	// Image is status.containerStatuses[].image.
+	Image string `json:"image"`
+	// ImageID is status.containerStatuses[].imageID.
+	ImageID string `json:"imageID"`
 }
 
 // New starts the record of spec name with labels, in PhaseSetUp.
