@@ -14,6 +14,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stateproof/stateproof/fixtures/kube"
 )
 
 var flags struct {
@@ -65,4 +68,22 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	Expect(err).NotTo(HaveOccurred(), "leasing every worker for the final node check")
 	defer l.Release()
 	Expect(env.client.WaitNodesHealthy(ctx, 3*time.Minute)).To(Succeed(), "a fault was not undone")
+	// Every node is healthy and leased here: a fault label of this run still on one is stale.
+	Expect(unmarkHealthyNodes(ctx)).To(Succeed())
 }, NodeTimeout(20*time.Minute))
+
+// unmarkHealthyNodes removes this run's fault label (kube.FaultRunLabel) from every node that
+// is healthy; the error names a node it could not unmark.
+func unmarkHealthyNodes(ctx context.Context) error {
+	sel := kube.FaultRunLabel + "=" + env.client.FaultRunID()
+	nodes, err := env.client.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes.Items {
+		if _, err := env.client.UnmarkNode(ctx, n.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

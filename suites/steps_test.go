@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/agent"
@@ -122,8 +123,13 @@ func markNode(ctx context.Context, target faults.Target) {
 	node := pod.Spec.NodeName
 	Expect(env.client.MarkNode(ctx, node)).To(Succeed())
 	DeferCleanup(func(ctx context.Context) {
-		if unmarked, err := env.client.UnmarkNode(ctx, node); err != nil || !unmarked {
-			GinkgoWriter.Printf("node %s stays labelled %s (not healthy again, or %v): stateproof cleanup undoes it\n", node, kube.FaultRunLabel, err)
+		// The node lifecycle controller lifts its unreachable and not-ready taints a few seconds
+		// after the node is Ready again.
+		err := wait.PollUntilContextTimeout(ctx, time.Second, faults.UnmarkTimeout-5*time.Second, true, func(ctx context.Context) (bool, error) {
+			return env.client.UnmarkNode(ctx, node)
+		})
+		if err != nil {
+			GinkgoWriter.Printf("node %s stays labelled %s (not healthy again: %v): stateproof cleanup undoes it\n", node, kube.FaultRunLabel, err)
 		}
 	}, NodeTimeout(faults.UnmarkTimeout))
 }

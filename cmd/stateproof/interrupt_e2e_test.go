@@ -41,14 +41,14 @@ func TestCertifyInterruptedWhileANodeIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
 
-	node := waitNodeContainerDown(t, cluster, 20*time.Minute)
+	node := waitNodeContainerDown(t, cluster, 20*time.Minute, done)
 	t.Logf("node container %s is down: interrupting certify (SIGINT)", node)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
 	case <-time.After(35 * time.Minute):
@@ -109,8 +109,8 @@ func absEnv(t *testing.T, key string) string {
 }
 
 // waitNodeContainerDown polls the kind cluster's node containers every second until one has
-// exited and returns its name; the test fails after timeout.
-func waitNodeContainerDown(t *testing.T, cluster string, timeout time.Duration) string {
+// exited and returns its name; the test fails after timeout, or when certify ends first (done).
+func waitNodeContainerDown(t *testing.T, cluster string, timeout time.Duration, done <-chan error) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
@@ -123,6 +123,8 @@ func waitNodeContainerDown(t *testing.T, cluster string, timeout time.Duration) 
 		select {
 		case <-ctx.Done():
 			t.Fatalf("no node container of kind cluster %s stopped within %s: the node-failure-stop spec never ran", cluster, timeout)
+		case err := <-done:
+			t.Fatalf("certify ended (%v) before any node container of kind cluster %s stopped: nothing was interrupted", err, cluster)
 		case <-time.After(time.Second):
 		}
 	}
