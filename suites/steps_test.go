@@ -33,9 +33,15 @@ const (
 	ackedAfterRecovery = 50
 )
 
+// agentSetUpTimeout bounds the agent's workload set-up (its --setup-timeout): WordPress's
+// installation (install.php creates the tables) once took more than 2 minutes on 2 saturated
+// cores (session 7).
+const agentSetUpTimeout = 4 * time.Minute
+
 // startAgent starts the in-cluster writer and registers its stop.
 func startAgent(ctx context.Context, spec agent.PodSpec) *agent.Handle {
 	spec.Image = env.images.Agent
+	spec.Args = append(spec.Args, "--setup-timeout", agentSetUpTimeout.String())
 	a, err := agent.Start(ctx, env.client, spec, 2*time.Minute)
 	Expect(err).NotTo(HaveOccurred())
 	return a
@@ -84,7 +90,7 @@ func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f fault
 func writesFlowing(ctx context.Context, a *agent.Handle, n int) {
 	enter(record.PhaseTraffic)
 	By(fmt.Sprintf("waiting for %d acknowledged writes before the fault", n))
-	started, err := a.WaitAcknowledged(ctx, n, 2*time.Minute)
+	started, err := a.WaitAcknowledged(ctx, n, agentSetUpTimeout+time.Minute) // the set-up comes first
 	Expect(err).NotTo(HaveOccurred())
 	// n more writes measure the agent's CPU in steady writing (its start-up excluded).
 	steady, err := a.WaitAcknowledged(ctx, started.OK+n, time.Minute)
