@@ -253,35 +253,32 @@ func SpecVerdict(rec *record.Spec) (Verdict, string) {
 //     set-up, traffic, fault or recovery, a failure in clean-up after the body passed (never
 //     blamed on the storage), a timeout, interruption or panic, or no record at all.
 func specVerdict(state types.SpecState, failure types.Failure, rec *record.Spec) (Verdict, string) {
-	s := types.SpecReport{State: state, Failure: failure}
 	if rec == nil {
-		if s.State == types.SpecStatePassed {
+		if state == types.SpecStatePassed {
 			return Error, "the spec passed but wrote no record (verdict.json): its verdict cannot be trusted"
 		}
-		return Error, s.State.String() + " (no record): " + failureReason(s.Failure)
+		return Error, state.String() + " (no record): " + failureReason(failure)
 	}
-	if rec.Control && s.State == types.SpecStatePassed {
+	if rec.Control && state == types.SpecStatePassed {
 		return Pass, "" // a negative control whose judges caught the seeded loss
 	}
 	if fails := rec.With(record.Fail); len(fails) > 0 {
-		why := clip(judgementsReason(fails)) + location(s.Failure)
+		why := clip(judgementsReason(fails)) + location(failure)
 		if rec.Failure != nil && rec.Failure.Phase == record.PhaseCleanUp {
-			why += "; clean-up also failed: " + failureReason(s.Failure)
+			why += "; clean-up also failed: " + failureReason(failure)
 		}
 		return Fail, why
 	}
 	undecided := rec.With(record.Undecided)
 	switch {
-	case s.State == types.SpecStateSkipped:
+	case state == types.SpecStateSkipped:
 		return NotApplicable, clip(oneLine(rec.NotApplicable))
-	case s.State == types.SpecStatePassed && len(undecided) == 0:
+	case state == types.SpecStatePassed && len(undecided) == 0:
 		return Pass, ""
 	case len(undecided) > 0:
 		return Error, clip("could not decide: " + judgementsReason(undecided))
 	case rec.HarnessError != "":
-		return Error, "harness error while " + rec.HarnessError + ": " + failureReason(s.Failure)
-	case s.State == types.SpecStatePassed:
-		return Pass, ""
+		return Error, "harness error while " + rec.HarnessError + ": " + failureReason(failure)
 	}
 	phase := rec.Phase
 	if rec.Failure != nil {
@@ -289,11 +286,11 @@ func specVerdict(state types.SpecState, failure types.Failure, rec *record.Spec)
 	}
 	switch {
 	case phase == record.PhaseCleanUp:
-		return Error, "clean-up failed after the spec's judges passed (not the storage's failure): " + failureReason(s.Failure)
-	case s.State == types.SpecStateFailed:
-		return Error, string(phase) + " failed: " + failureReason(s.Failure)
+		return Error, "clean-up failed after the spec's judges passed (not the storage's failure): " + failureReason(failure)
+	case state == types.SpecStateFailed:
+		return Error, string(phase) + " failed: " + failureReason(failure)
 	default: // timed out, interrupted, panicked, aborted
-		return Error, s.State.String() + " during " + string(phase) + ": " + failureReason(s.Failure)
+		return Error, state.String() + " during " + string(phase) + ": " + failureReason(failure)
 	}
 }
 

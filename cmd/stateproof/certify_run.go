@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -471,7 +470,7 @@ func (c *certifier) obeySecondInterrupt(ctx context.Context) {
 		u := &leftover.Undoer{Client: client}
 		if nodes, err := u.Marked(lctx, c.runID); err == nil {
 			for _, n := range nodes {
-				fmt.Fprintf(c.errOut, "[certify] still to undo: node %s (%s)\n", n.Name, kubeNodeState(&n))
+				fmt.Fprintf(c.errOut, "[certify] still to undo: node %s (%s)\n", n.Name, leftover.Describe(&n))
 			}
 		}
 		if list, err := client.Clientset.CoreV1().Namespaces().List(lctx, metav1.ListOptions{LabelSelector: kube.RunLabel + "=" + c.runID}); err == nil {
@@ -482,12 +481,4 @@ func (c *certifier) obeySecondInterrupt(ctx context.Context) {
 	}
 	fmt.Fprintf(c.errOut, "[certify] undo it with: stateproof cleanup --run-id %s --kubeconfig <kubeconfig>\n", c.runID)
 	os.Exit(exitIncomplete)
-}
-
-// kubeNodeState is a node's problem (kube.NodeProblem), or "healthy now".
-func kubeNodeState(n *corev1.Node) string {
-	if p := kube.NodeProblem(n); p != "" {
-		return p
-	}
-	return "healthy now"
 }

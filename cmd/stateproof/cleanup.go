@@ -100,11 +100,7 @@ func undoNodes(ctx context.Context, client *kube.Client, runID string, readyTime
 	u := &leftover.Undoer{Client: client, RestoreNode: nodefailure.RestoreNode, ReadyTimeout: readyTimeout, Logf: logf}
 	undone, err := u.Undo(ctx, runID)
 	if len(undone) == 0 && err == nil {
-		sel := kube.FaultRunLabel
-		if runID != "" {
-			sel += "=" + runID
-		}
-		logf("no node labelled %s: no fault left", sel)
+		logf("no node labelled %s: no fault left", leftover.Selector(runID))
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -110,8 +109,8 @@ func judgeSpec(out io.Writer, f record.Found, rel string, counts map[string]int)
 	fmt.Fprintf(out, "%-14s %s (%s)\n", v, f.Spec.Name, rel)
 	printReason(out, why)
 	for _, j := range judgements {
-		how := "recomputed"
-		if j.Observed || !slices.Contains(recomputable, j.Judge) {
+		how := "recomputed" // Rejudge recomputed every judgement not marked observed
+		if j.Observed {
 			how = "observed"
 		}
 		counts[how]++
@@ -127,10 +126,6 @@ func judgeSpec(out io.Writer, f record.Found, rel string, counts map[string]int)
 	}
 	return diffs, nil
 }
-
-// recomputable are the judges record.Rejudge re-runs from saved evidence.
-var recomputable = []record.Judge{record.JudgePreconditions, record.JudgeRecovery, record.JudgeData,
-	record.JudgeRPO, record.JudgeRegisters, record.JudgeIdentity}
 
 // printReason prints a verdict's reason under its spec line, if any.
 func printReason(out io.Writer, why string) {

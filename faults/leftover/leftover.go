@@ -33,13 +33,19 @@ type Undoer struct {
 	Logf func(format string, args ...any)
 }
 
+// Selector is the label selector of the nodes a fault of run runID touched: kube.FaultRunLabel
+// with value runID, or with any value when runID is "".
+func Selector(runID string) string {
+	if runID == "" {
+		return kube.FaultRunLabel
+	}
+	return kube.FaultRunLabel + "=" + runID
+}
+
 // Marked lists the nodes carrying kube.FaultRunLabel with value runID, or with any value when
 // runID is "".
 func (u *Undoer) Marked(ctx context.Context, runID string) ([]corev1.Node, error) {
-	sel := kube.FaultRunLabel
-	if runID != "" {
-		sel += "=" + runID
-	}
+	sel := Selector(runID)
 	list, err := u.Client.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, fmt.Errorf("list the nodes labelled %s: %w", sel, err)
@@ -71,7 +77,7 @@ func (u *Undoer) Undo(ctx context.Context, runID string) ([]string, error) {
 
 // undo undoes one node (see Undo).
 func (u *Undoer) undo(ctx context.Context, n *corev1.Node) error {
-	u.logf("node %s carries %s=%s: undoing what a fault left (%s)", n.Name, kube.FaultRunLabel, n.Labels[kube.FaultRunLabel], problem(n))
+	u.logf("node %s carries %s=%s: undoing what a fault left (%s)", n.Name, kube.FaultRunLabel, n.Labels[kube.FaultRunLabel], Describe(n))
 	if u.RestoreNode != nil {
 		if err := u.RestoreNode(ctx, n); err != nil {
 			return fmt.Errorf("restore the node's machine: %w", err)
@@ -111,8 +117,8 @@ func (u *Undoer) undo(ctx context.Context, n *corev1.Node) error {
 	return nil
 }
 
-// problem describes the node's state for the log.
-func problem(n *corev1.Node) string {
+// Describe is the node's problem (kube.NodeProblem), or "healthy as seen now".
+func Describe(n *corev1.Node) string {
 	if p := kube.NodeProblem(n); p != "" {
 		return p
 	}

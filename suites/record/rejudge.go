@@ -34,8 +34,9 @@ func JudgeIdentityEvidence(ev IdentityEvidence) Judgement {
 // Rejudge re-runs, from the spec's record s and the evidence files in its folder dir, every
 // judge that can be recomputed (data, recovery, preconditions, RPO, registers, identity) and
 // returns the spec's judgements with the recorded ones of those judges replaced by the
-// recomputed ones, in the recorded order, and the recomputed figures. Observed judgements are kept as recorded. The error names
-// an evidence file that is missing or unreadable.
+// recomputed ones, in the recorded order, and the recomputed figures. Observed judgements are
+// kept as recorded; any other must be recomputed. The error names an evidence file that is
+// missing or unreadable, or a judgement not marked observed that no evidence recomputes.
 func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 	recomputed := map[Judge]Judgement{}
 	figures := s.Figures
@@ -65,7 +66,11 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 	}
 	var out []Judgement
 	for _, j := range s.Judgements {
-		if r, ok := recomputed[j.Judge]; ok && !j.Observed {
+		if !j.Observed {
+			r, ok := recomputed[j.Judge]
+			if !ok {
+				return nil, figures, fmt.Errorf("judgement %s is not marked observed, yet the record holds no evidence to recompute it", j.Judge)
+			}
 			j = r
 		}
 		out = append(out, j)

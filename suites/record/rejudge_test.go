@@ -123,3 +123,13 @@ func TestOutcomeOf(t *testing.T) {
 		}
 	}
 }
+
+// A judgement that claims to be recomputable but has no evidence is an error, never shown as
+// recomputed.
+func TestRejudgeRefusesAJudgementWithoutEvidence(t *testing.T) {
+	s := New("x", nil)
+	s.Add(Judgement{Judge: JudgeData, Outcome: Pass})
+	if _, _, err := Rejudge(s, t.TempDir()); err == nil {
+		t.Error("a data judgement without data evidence was accepted")
+	}
+}
