@@ -72,7 +72,7 @@ suites: ## Precompile the e2e suites into _build/suites.test and the ginkgo CLI 
 	@go build -o $(GINKGO) github.com/onsi/ginkgo/v2/ginkgo
 
 docker: ## Install (apt) and start Docker when it does not answer; no-op where it runs
-	@bash fixtures/engine/docker.sh
+	@bash fixtures/platform/engine/docker.sh
 
 images: docker build ## Build (offline) or pull (upstream) every image; cached by input hash
 	@$(BIN) images build

@@ -8,8 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/stateproof/stateproof/fixtures/redis"
-	"github.com/stateproof/stateproof/fixtures/wordpress"
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
+	"github.com/stateproof/stateproof/fixtures/workloads/wordpress"
 	"github.com/stateproof/stateproof/suites/record"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/faults/poddelete"
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/redis"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 )
 
 // workload is a reference workload as the data-survival table runs it: every workload meets

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/drain"
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/mysql"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 

@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/stateproof/stateproof/faults"
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/mysql"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
 )
 
 // mysqlWorkload is MySQL as the data-survival table runs it: one pod, its writer inserting 50

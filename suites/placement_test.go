@@ -18,7 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
-	"github.com/stateproof/stateproof/fixtures/lease"
+	"github.com/stateproof/stateproof/fixtures/kube/lease"
 )
 
 // allNodes asks newSite for every worker node: the spec must own the cluster's workers (a

@@ -12,9 +12,9 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/nodefailure"
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/history"
-	"github.com/stateproof/stateproof/fixtures/redis"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )

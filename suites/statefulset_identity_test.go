@@ -15,7 +15,7 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/nodefailure"
-	"github.com/stateproof/stateproof/fixtures/statefulset"
+	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )

@@ -12,7 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/stateproof/stateproof/fixtures/statefulset"
+	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/poddelete"
-	"github.com/stateproof/stateproof/fixtures/statefulset"
+	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 

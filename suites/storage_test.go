@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/stateproof/stateproof/fixtures/volume"
+	"github.com/stateproof/stateproof/fixtures/workloads/volume"
 	"github.com/stateproof/stateproof/suites/record"
 )
 

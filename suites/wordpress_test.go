@@ -10,9 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/faults"
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/mysql"
-	"github.com/stateproof/stateproof/fixtures/wordpress"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
+	"github.com/stateproof/stateproof/fixtures/workloads/wordpress"
 )
 
 // Tiers of the WordPress + MySQL pair a fault can hit.

@@ -8,11 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stateproof/stateproof/fixtures/agent"
-	"github.com/stateproof/stateproof/fixtures/history"
-	"github.com/stateproof/stateproof/fixtures/mysql"
-	"github.com/stateproof/stateproof/fixtures/redis"
-	"github.com/stateproof/stateproof/fixtures/wordpress"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
+	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
+	"github.com/stateproof/stateproof/fixtures/workloads/wordpress"
 )
 
 func newAgentCommand() *cobra.Command {

@@ -23,8 +23,8 @@ import (
 	"github.com/stateproof/stateproof/faults/leftover"
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/kube"
-	"github.com/stateproof/stateproof/fixtures/lease"
-	"github.com/stateproof/stateproof/fixtures/preflight"
+	"github.com/stateproof/stateproof/fixtures/kube/lease"
+	"github.com/stateproof/stateproof/fixtures/kube/preflight"
 	"github.com/stateproof/stateproof/reports"
 	"github.com/stateproof/stateproof/suites/record"
 )

@@ -25,7 +25,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
-	"github.com/stateproof/stateproof/fixtures/preflight"
+	"github.com/stateproof/stateproof/fixtures/kube/preflight"
 	"github.com/stateproof/stateproof/reports"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stateproof/stateproof/fixtures/cluster"
-	"github.com/stateproof/stateproof/fixtures/images"
+	"github.com/stateproof/stateproof/fixtures/platform/cluster"
+	"github.com/stateproof/stateproof/fixtures/platform/images"
 )
 
 func newClusterCommand() *cobra.Command {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/semver"
 
-	"github.com/stateproof/stateproof/fixtures/images"
+	"github.com/stateproof/stateproof/fixtures/platform/images"
 )
 
 // defaultImagesFile is where `images build` records the references a run uses.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 )
 
 // ErrUnreliable marks a run whose preconditions did not hold: its data verdict would prove

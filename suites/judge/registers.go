@@ -9,7 +9,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 )
 
 // Operation kinds of the Redis register workload (see history.Op).

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 )
 
 // ms is t0 plus n milliseconds.

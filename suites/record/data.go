@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 

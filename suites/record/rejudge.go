@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 

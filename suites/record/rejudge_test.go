@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stateproof/stateproof/fixtures/history"
+	"github.com/stateproof/stateproof/fixtures/traffic/history"
 	"github.com/stateproof/stateproof/suites/judge"
 )
 
