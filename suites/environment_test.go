@@ -16,9 +16,9 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/stateproof/stateproof/fixtures/platform/images"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/kube/lease"
+	"github.com/stateproof/stateproof/fixtures/platform/images"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )

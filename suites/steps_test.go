@@ -17,9 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/traffic/history"
-	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )
