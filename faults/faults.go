@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -112,30 +111,4 @@ type Recoverer interface {
 	// error naming what it could not undo. It is idempotent: suites call it once as a step and
 	// again in clean-up.
 	Recover(ctx context.Context) error
-}
-
-// registry maps each fault kind to its one-line description.
-var registry = map[string]string{}
-
-// Register records a fault kind and its one-line description, for listings and --help.
-func Register(name, description string) {
-	if _, dup := registry[name]; dup {
-		panic(fmt.Sprintf("faults: %q registered twice", name))
-	}
-	registry[name] = description
-}
-
-// Names lists the registered fault kinds, sorted.
-func Names() []string {
-	var names []string
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Description returns the one-line description of a registered fault kind, or "".
-func Description(name string) string {
-	return registry[name]
 }

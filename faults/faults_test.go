@@ -63,3 +63,37 @@ func TestNotApplicableError(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestRegisterRefusesAnInvalidKind(t *testing.T) {
+	ok := Path{Text: "when x", Check: "data-pod-delete", Timeout: time.Minute, New: func(Deps) Fault { return nil }}
+	for name, k := range map[string]Kind{
+		"no name":       {Summary: "s", Paths: []Path{ok}},
+		"comma in name": {Name: "a,b", Summary: "s", Paths: []Path{ok}},
+		"no summary":    {Name: "x-fault", Paths: []Path{ok}},
+		"no path":       {Name: "x-fault", Summary: "s"},
+		"unknown check": {Name: "x-fault", Summary: "s", Paths: []Path{{Text: "when x", Check: "data-nowhere", Timeout: time.Minute, New: ok.New}}},
+		"no New":        {Name: "x-fault", Summary: "s", Paths: []Path{{Text: "when x", Check: "data-pod-delete", Timeout: time.Minute}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register(%+v) did not panic", k)
+				}
+			}()
+			Register(k)
+		})
+	}
+	Register(Kind{Name: "x-fault", Summary: "s", Paths: []Path{ok}})
+	defer Unregister("x-fault")
+	if _, found := Lookup("x-fault"); !found {
+		t.Fatal("a valid kind was not registered")
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a second registration of x-fault did not panic")
+			}
+		}()
+		Register(Kind{Name: "x-fault", Summary: "s", Paths: []Path{ok}})
+	}()
+}

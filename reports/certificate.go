@@ -7,6 +7,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
 	"time"
@@ -50,63 +51,9 @@ func (v Verdict) Known() bool {
 	return false
 }
 
-// Check identifies one row of the certificate. Specs contribute to it through a Ginkgo label
-// "check:<id>".
-type Check string
-
-// The checks, in the order of the certificate's rows (see Checks).
-const (
-	CheckProvisioning    Check = "provisioning"
-	CheckDataPodDelete   Check = "data-pod-delete"
-	CheckDataNodeRestart Check = "data-node-restart"
-	CheckDataNodeLoss    Check = "data-node-loss"
-	CheckDataDrain       Check = "data-drain"
-	CheckIdentity        Check = "identity"
-	CheckPowerCut        Check = "power-cut"
-	CheckVolumeExpansion Check = "volume-expansion"
-	CheckAccessModes     Check = "access-modes"
-	CheckReclaimPolicy   Check = "reclaim-policy"
-	CheckPVCRetention    Check = "pvc-retention"
-)
-
-// Checks lists every check in the fixed order of the certificate's rows.
-var Checks = []Check{
-	CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss, CheckDataDrain,
-	CheckIdentity, CheckPowerCut, CheckVolumeExpansion, CheckAccessModes, CheckReclaimPolicy,
-	CheckPVCRetention,
-}
-
-var checkTitles = map[Check]string{
-	CheckProvisioning:    "PVC binds within the time limit",
-	CheckDataPodDelete:   "Data survives pod delete",
-	CheckDataNodeRestart: "Data survives node restart",
-	CheckDataNodeLoss:    "Data survives node loss with reschedule to another node",
-	CheckDataDrain:       "Data survives node drain",
-	CheckIdentity:        "StatefulSet identity stable (name, hostname, DNS, PVC, PV)",
-	CheckPowerCut:        "fsync durability under power cut",
-	CheckVolumeExpansion: "Volume expansion (when allowVolumeExpansion)",
-	CheckAccessModes:     "Access modes offered",
-	CheckReclaimPolicy:   "Reclaim policy behaviour",
-	CheckPVCRetention:    "PVC retention policy (StatefulSet persistentVolumeClaimRetentionPolicy)",
-}
-
-// RequiredChecks lists the checks that must Pass for a certificate to be CERTIFIED: a required
-// row that is NotApplicable or NotRun denies certification as a failure does (a StorageClass
-// whose volumes cannot follow a pod to another node is not certified, it is certified for less).
-// The other rows deny certification only when they fail or error.
-var RequiredChecks = []Check{
-	CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss, CheckDataDrain,
-	CheckIdentity,
-}
-
-// Required reports whether c is one of RequiredChecks.
-func (c Check) Required() bool { return slices.Contains(RequiredChecks, c) }
-
-// Title returns the human title of the check, or "" when c is not one of Checks.
-func (c Check) Title() string { return checkTitles[c] }
-
-// Known reports whether c is one of Checks.
-func (c Check) Known() bool { _, ok := checkTitles[c]; return ok }
+// Check identifies one row of the certificate: an alias of check.ID, where the rows, their
+// titles and the required ones are defined.
+type Check = check.ID
 
 // Summary is the certificate's headline verdict.
 type Summary string
@@ -114,7 +61,7 @@ type Summary string
 // The headline verdicts.
 const (
 	// SummaryCertified: the run completed, no row failed or errored, and every required row
-	// (RequiredChecks) passed.
+	// (check.Required) passed.
 	SummaryCertified Summary = "CERTIFIED"
 	// SummaryNotCertified: the run completed and no row failed, but a row errored or a
 	// required row did not pass (not applicable, not run); Certificate.Blocking says which.
@@ -139,7 +86,7 @@ type Certificate struct {
 	// SummaryIncomplete.
 	Verdict Summary `json:"verdict"`
 	// Certified is true only when Complete, no row is Fail or Error and every row of
-	// RequiredChecks is Pass.
+	// check.Required is Pass.
 	Certified bool `json:"certified"`
 	// Complete is false when the run was interrupted or failed to start; Reason then says why.
 	Complete bool `json:"complete"`
@@ -160,7 +107,7 @@ type Certificate struct {
 	// Run records what was run: the caller fills it (FromGinkgo leaves it empty but for
 	// Images, which it gathers from the specs' records).
 	Run Run `json:"run"`
-	// Rows holds one row per entry of Checks, in that order.
+	// Rows holds one row per entry of check.All, in that order.
 	Rows []Row `json:"rows"`
 	// Degraded says why the run left the cluster degraded: the suites' final node check
 	// (AfterSuite) failed, a node not Ready or still carrying a cordon or a taint a fault set.
@@ -289,7 +236,7 @@ func newCertificate(class string, env Environment) Certificate {
 	}
 	c := Certificate{SchemaVersion: SchemaVersion, StorageClass: class, Environment: env,
 		Run: Run{Workloads: []string{}, Faults: []string{}, Images: []RunImage{}}}
-	for _, id := range Checks {
+	for _, id := range check.All {
 		c.Rows = append(c.Rows, Row{Check: id, Title: id.Title(), Verdict: NotRun, Reasons: []string{}, Specs: []SpecResult{}})
 	}
 	return c
@@ -333,7 +280,7 @@ func blocking(rows []Row, degraded string) []string {
 			out = append(out, blockingLine(r))
 		}
 	}
-	for _, id := range RequiredChecks {
+	for _, id := range check.Required {
 		if !slices.ContainsFunc(rows, func(r Row) bool { return r.Check == id }) {
 			out = append(out, fmt.Sprintf("%s: no row (a required check must pass)", id.Title()))
 		}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
 )
@@ -15,13 +16,13 @@ type RowDifference struct {
 	A, B Row
 }
 
-// Compare returns, in the order of Checks, every check whose verdict differs between a and b
+// Compare returns, in the order of check.All, every check whose verdict differs between a and b
 // (for example kind's node-bound "standard" class and its "shared" class differ exactly in
 // data-node-loss: not applicable against pass). Reasons, figures and the environment are not
 // compared: two runs never measure the same RTO.
 func Compare(a, b Certificate) []RowDifference {
 	var out []RowDifference
-	for _, id := range Checks {
+	for _, id := range check.All {
 		ra, rb := rowOf(a, id), rowOf(b, id)
 		if ra.Verdict != rb.Verdict {
 			out = append(out, RowDifference{Check: id, A: ra, B: rb})

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/stateproof/stateproof/reports/check"
 	"strings"
 	"testing"
 
@@ -31,8 +32,8 @@ func kindPair() (standard, shared Certificate) {
 func TestCompare(t *testing.T) {
 	standard, shared := kindPair()
 	diff := Compare(standard, shared)
-	if len(diff) != 1 || diff[0].Check != CheckDataNodeLoss {
-		t.Fatalf("Compare = %+v, want only %s", diff, CheckDataNodeLoss)
+	if len(diff) != 1 || diff[0].Check != check.DataNodeLoss {
+		t.Fatalf("Compare = %+v, want only %s", diff, check.DataNodeLoss)
 	}
 	if diff[0].A.Verdict != NotApplicable || diff[0].B.Verdict != Pass {
 		t.Errorf("verdicts %s / %s, want not-applicable / pass", diff[0].A.Verdict, diff[0].B.Verdict)
@@ -53,10 +54,10 @@ func TestCompare(t *testing.T) {
 
 func TestExpectDifferences(t *testing.T) {
 	standard, shared := kindPair()
-	if err := ExpectDifferences(standard, shared, []Check{CheckDataNodeLoss}); err != nil {
+	if err := ExpectDifferences(standard, shared, []Check{check.DataNodeLoss}); err != nil {
 		t.Errorf("expected difference refused: %v", err)
 	}
-	err := ExpectDifferences(standard, shared, []Check{CheckDataDrain})
+	err := ExpectDifferences(standard, shared, []Check{check.DataDrain})
 	if err == nil || !strings.Contains(err.Error(), "not expected to: data-node-loss") ||
 		!strings.Contains(err.Error(), "expected to differ but do not: data-drain") {
 		t.Errorf("wrong difference accepted or badly named: %v", err)

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/stateproof/stateproof/reports/check"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -16,14 +17,14 @@ func TestRowFigures(t *testing.T) {
 		notApplicable("keeps its data when its node is lost", "node-bound", "check:data-pod-delete"),
 		entry(spec("binds its PVC", types.SpecStatePassed, "check:provisioning"), "bind seconds", "4"),
 	)}, testEnv)
-	f := row(c, CheckDataPodDelete).Figures
+	f := row(c, check.DataPodDelete).Figures
 	if got, want := f.String(), "RTO 2.1–43.8 s, 885 acknowledged, 1 lost"; got != want {
 		t.Errorf("data-pod-delete figures %q, want %q", got, want)
 	}
-	if got, want := row(c, CheckProvisioning).Figures.String(), "bind ≤ 4.0 s"; got != want {
+	if got, want := row(c, check.Provisioning).Figures.String(), "bind ≤ 4.0 s"; got != want {
 		t.Errorf("provisioning figures %q, want %q", got, want)
 	}
-	if got := row(c, CheckPowerCut).Figures; got != (RowFigures{}) {
+	if got := row(c, check.PowerCut).Figures; got != (RowFigures{}) {
 		t.Errorf("a row without specs has figures %+v", got)
 	}
 	one := RowFigures{MinRTOSeconds: new(1.5), MaxRTOSeconds: new(1.5), MaxRPOSeconds: new(0.0)}

@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
 	"testing"
@@ -14,46 +15,46 @@ import (
 )
 
 func TestSpecVerdicts(t *testing.T) {
-	const check = "check:provisioning"
+	const label = "check:provisioning"
 	for _, tc := range []struct {
 		name       string
 		spec       types.SpecReport
 		want       Verdict // "" when the spec must not be counted
 		wantReason string  // substring of the spec's reason
 	}{
-		{name: "passed", spec: spec("binds", types.SpecStatePassed, check), want: Pass},
-		{name: "not applicable", spec: notApplicable("binds", "volume is node-bound to kind-worker", check),
+		{name: "passed", spec: spec("binds", types.SpecStatePassed, label), want: Pass},
+		{name: "not applicable", spec: notApplicable("binds", "volume is node-bound to kind-worker", label),
 			want: NotApplicable, wantReason: "volume is node-bound to kind-worker"},
-		{name: "filtered out", spec: spec("binds", types.SpecStateSkipped, check)},
+		{name: "filtered out", spec: spec("binds", types.SpecStateSkipped, label)},
 		{name: "skipped after another spec failed",
-			spec: failure(spec("binds", types.SpecStateSkipped, check), "Spec skipped because an earlier spec in an ordered container failed")},
-		{name: "pending", spec: spec("binds", types.SpecStatePending, check)},
-		{name: "failed after judging", spec: failure(judged(spec("binds", types.SpecStateFailed, check)), "lost 3 acknowledged writes\nmore detail"),
+			spec: failure(spec("binds", types.SpecStateSkipped, label), "Spec skipped because an earlier spec in an ordered container failed")},
+		{name: "pending", spec: spec("binds", types.SpecStatePending, label)},
+		{name: "failed after judging", spec: failure(judged(spec("binds", types.SpecStateFailed, label)), "lost 3 acknowledged writes\nmore detail"),
 			want: Fail, wantReason: "lost 3 acknowledged writes more detail (at steps_test.go:139)"},
 		{name: "harness failed while judging",
-			spec: failure(entry(spec("binds", types.SpecStateFailed, check), "harness error", `"reading back through the agent"`), "agent unreachable"),
+			spec: failure(entry(spec("binds", types.SpecStateFailed, label), "harness error", `"reading back through the agent"`), "agent unreachable"),
 			want: Error, wantReason: "harness error while reading back through the agent: agent unreachable (at steps_test.go:139)"},
-		{name: "failed in set-up", spec: failure(in(spec("binds", types.SpecStateFailed, check), record.PhaseSetUp), "agent did not start"),
+		{name: "failed in set-up", spec: failure(in(spec("binds", types.SpecStateFailed, label), record.PhaseSetUp), "agent did not start"),
 			want: Error, wantReason: "set-up failed: agent did not start (at steps_test.go:139)"},
 		{name: "failed while judging without a failed judgement",
-			spec: failure(spec("binds", types.SpecStateFailed, check), "Timed out after 90s"),
+			spec: failure(spec("binds", types.SpecStateFailed, label), "Timed out after 90s"),
 			want: Error, wantReason: "judging failed: Timed out after 90s"},
-		{name: "passed without a record", spec: unrecorded(spec("binds", types.SpecStatePassed, check)),
+		{name: "passed without a record", spec: unrecorded(spec("binds", types.SpecStatePassed, label)),
 			want: Error, wantReason: "wrote no record"},
-		{name: "timed out", spec: failure(judged(spec("binds", types.SpecStateTimedout, check)), "A SpecTimeout occurred"),
+		{name: "timed out", spec: failure(judged(spec("binds", types.SpecStateTimedout, label)), "A SpecTimeout occurred"),
 			want: Error, wantReason: "timedout during judging: A SpecTimeout occurred"},
 		{name: "panicked", spec: func() types.SpecReport {
-			s := failure(spec("binds", types.SpecStatePanicked, check), "Test Panicked")
+			s := failure(spec("binds", types.SpecStatePanicked, label), "Test Panicked")
 			s.Failure.ForwardedPanic = "nil map"
 			return s
 		}(), want: Error, wantReason: "panicked during judging: Test Panicked: nil map"},
-		{name: "interrupted", spec: failure(spec("binds", types.SpecStateInterrupted, check), "Interrupted by User"),
+		{name: "interrupted", spec: failure(spec("binds", types.SpecStateInterrupted, label), "Interrupted by User"),
 			want: Error, wantReason: "interrupted during judging: Interrupted by User"},
-		{name: "aborted", spec: failure(spec("binds", types.SpecStateAborted, check), "cluster gone"),
+		{name: "aborted", spec: failure(spec("binds", types.SpecStateAborted, label), "cluster gone"),
 			want: Error, wantReason: "aborted during judging: cluster gone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := row(fromGinkgo("standard", []types.Report{suite(tc.spec)}, testEnv), CheckProvisioning)
+			r := row(fromGinkgo("standard", []types.Report{suite(tc.spec)}, testEnv), check.Provisioning)
 			if tc.want == "" {
 				if len(r.Specs) != 0 || r.Verdict != NotRun {
 					t.Fatalf("spec counted: row %+v", r)
@@ -85,7 +86,7 @@ func TestSpecVerdicts(t *testing.T) {
 
 func TestReasonIsClipped(t *testing.T) {
 	long := strings.Repeat("x", 1000)
-	r := row(fromGinkgo("standard", []types.Report{suite(failure(judged(spec("binds", types.SpecStateFailed, "check:provisioning")), long))}, testEnv), CheckProvisioning)
+	r := row(fromGinkgo("standard", []types.Report{suite(failure(judged(spec("binds", types.SpecStateFailed, "check:provisioning")), long))}, testEnv), check.Provisioning)
 	reason := r.Specs[0].Reason
 	if n := len([]rune(strings.TrimSuffix(reason, " (at steps_test.go:139)"))); n != maxReason {
 		t.Errorf("clipped message has %d runes, want %d: %q", n, maxReason, reason)
@@ -114,7 +115,7 @@ func TestRowAggregation(t *testing.T) {
 			[]string{"MySQL na one (and 1 more): not applicable: node-bound"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := row(fromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv), CheckDataPodDelete)
+			r := row(fromGinkgo("standard", []types.Report{suite(tc.specs...)}, testEnv), check.DataPodDelete)
 			if r.Verdict != tc.want {
 				t.Errorf("verdict %q, want %q", r.Verdict, tc.want)
 			}
@@ -128,7 +129,7 @@ func TestRowAggregation(t *testing.T) {
 // passingRequired is one passing spec per required check.
 func passingRequired() []types.SpecReport {
 	var specs []types.SpecReport
-	for _, id := range RequiredChecks {
+	for _, id := range check.Required {
 		specs = append(specs, judged(spec("passes "+string(id), types.SpecStatePassed, "check:"+string(id))))
 	}
 	return specs
@@ -153,14 +154,14 @@ func TestCertified(t *testing.T) {
 		wantBlocking []string
 	}{
 		{"required rows pass, others not applicable or not run", append(slices.Clone(required), naPowerCut), SummaryCertified, nil},
-		{"required row not applicable (kind's node-bound standard class)", append(without(required, CheckDataNodeLoss), naNodeLoss, naNodeLoss),
+		{"required row not applicable (kind's node-bound standard class)", append(without(required, check.DataNodeLoss), naNodeLoss, naNodeLoss),
 			SummaryNotCertified, []string{nodeLoss + ": not applicable: volume is node-bound to kind-worker (a required check must pass)"}},
 		{"required row not applicable next to a pass", append(slices.Clone(required), naNodeLoss), SummaryCertified, nil},
-		{"required row not run", without(required, CheckDataDrain), SummaryNotCertified,
+		{"required row not run", without(required, check.DataDrain), SummaryNotCertified,
 			[]string{"Data survives node drain: not run: no spec contributing to it ran (a required check must pass)"}},
 		{"optional row failed", append(slices.Clone(required), failure(judged(spec("f", types.SpecStateFailed, "check:power-cut")), "lost")),
 			SummaryFailed, []string{"fsync durability under power cut: failed: MySQL f: lost (at steps_test.go:139)"}},
-		{"a row failed next to one not applicable (the bad class volatile)", append(without(without(required, CheckDataNodeRestart), CheckDataNodeLoss),
+		{"a row failed next to one not applicable (the bad class volatile)", append(without(without(required, check.DataNodeRestart), check.DataNodeLoss),
 			naNodeLoss, failure(judged(spec("f", types.SpecStateFailed, "check:data-node-restart")), "219 writes acknowledged after 3m0s, want 269")),
 			SummaryFailed, []string{"Data survives node restart: failed: MySQL f: 219 writes acknowledged after 3m0s, want 269 (at steps_test.go:139)",
 				nodeLoss + ": not applicable: volume is node-bound to kind-worker (a required check must pass)"}},
@@ -193,10 +194,10 @@ func TestCertified(t *testing.T) {
 
 func TestBlockingLines(t *testing.T) {
 	c := fromGinkgo("standard", []types.Report{suite()}, testEnv)
-	if len(c.Blocking) != len(RequiredChecks) {
+	if len(c.Blocking) != len(check.Required) {
 		t.Fatalf("nothing ran: blocking %q, want one line per required check", c.Blocking)
 	}
-	for i, id := range RequiredChecks {
+	for i, id := range check.Required {
 		if !strings.HasPrefix(c.Blocking[i], id.Title()+": not run: ") {
 			t.Errorf("line %d %q does not start with the title of %s", i, c.Blocking[i], id)
 		}
@@ -205,16 +206,16 @@ func TestBlockingLines(t *testing.T) {
 	for i := range 5 {
 		specs = append(specs, failure(judged(spec(fmt.Sprint("f", i), types.SpecStateFailed, "check:data-drain")), fmt.Sprint("lost ", i)))
 	}
-	r := row(fromGinkgo("standard", []types.Report{suite(specs...)}, testEnv), CheckDataDrain)
+	r := row(fromGinkgo("standard", []types.Report{suite(specs...)}, testEnv), check.DataDrain)
 	if got := blockingLine(r); !strings.HasSuffix(got, "MySQL f2: lost 2 (at steps_test.go:139); and 2 more") {
 		t.Errorf("five failures: %q, want three quoted and the rest counted", got)
 	}
-	if got := blocking(nil, ""); len(got) != len(RequiredChecks) || !strings.Contains(got[0], "no row") {
+	if got := blocking(nil, ""); len(got) != len(check.Required) || !strings.Contains(got[0], "no row") {
 		t.Errorf("no rows at all: %q", got)
 	}
-	for _, id := range Checks {
-		if want := slices.Contains([]Check{CheckProvisioning, CheckDataPodDelete, CheckDataNodeRestart, CheckDataNodeLoss,
-			CheckDataDrain, CheckIdentity}, id); id.Required() != want {
+	for _, id := range check.All {
+		if want := slices.Contains([]Check{check.Provisioning, check.DataPodDelete, check.DataNodeRestart, check.DataNodeLoss,
+			check.DataDrain, check.Identity}, id); id.Required() != want {
 			t.Errorf("%s.Required() = %t", id, !want)
 		}
 	}
@@ -274,7 +275,7 @@ func TestRule4DegradedClusterIsNotCertified(t *testing.T) {
 	node := failure(types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedAfterSuite, State: types.SpecStateFailed},
 		"a fault was not undone: nodes not healthy: stateproof-worker3 is cordoned")
 	var specs []types.SpecReport
-	for _, id := range RequiredChecks {
+	for _, id := range check.Required {
 		specs = append(specs, spec("passes "+string(id), types.SpecStatePassed, "check:"+string(id)))
 	}
 	c := fromGinkgo("shared", []types.Report{suite(append(slices.Clone(specs), node)...)}, testEnv)
@@ -297,11 +298,11 @@ func TestIncomplete(t *testing.T) {
 		c.Verdict != SummaryIncomplete || c.Reason != "no such StorageClass" || c.Environment.Context != "prod" {
 		t.Errorf("Incomplete: %+v", c)
 	}
-	if len(c.Rows) != len(Checks) {
-		t.Fatalf("%d rows, want %d", len(c.Rows), len(Checks))
+	if len(c.Rows) != len(check.All) {
+		t.Fatalf("%d rows, want %d", len(c.Rows), len(check.All))
 	}
 	for i, r := range c.Rows {
-		if r.Check != Checks[i] || r.Title != Checks[i].Title() || r.Verdict != NotRun {
+		if r.Check != check.All[i] || r.Title != check.All[i].Title() || r.Verdict != NotRun {
 			t.Errorf("row %d: %+v", i, r)
 		}
 	}
@@ -312,7 +313,7 @@ func TestLabels(t *testing.T) {
 	s.ContainerHierarchyLabels = [][]string{{"workload:mysql", "check:identity"}}
 	ignored := spec("no check", types.SpecStatePassed, "fault:pod-delete")
 	c := fromGinkgo("standard", []types.Report{suite(s, ignored)}, testEnv)
-	for _, id := range []Check{CheckIdentity, CheckDataPodDelete} {
+	for _, id := range []Check{check.Identity, check.DataPodDelete} {
 		r := row(c, id)
 		if len(r.Specs) != 1 || r.Specs[0].Workload != "mysql" || r.Specs[0].Fault != "pod-delete" {
 			t.Errorf("row %s: %+v", id, r.Specs)
@@ -338,7 +339,7 @@ func TestFigures(t *testing.T) {
 	s = entry(s, "lost writes", "2")
 	s = entry(s, "bind seconds", "3.25")
 	c := fromGinkgo("standard", []types.Report{suite(s)}, testEnv)
-	got := row(c, CheckDataPodDelete).Specs[0]
+	got := row(c, check.DataPodDelete).Specs[0]
 	if got.RTOSeconds == nil || *got.RTOSeconds != 12.5 || got.RPOSeconds == nil || *got.RPOSeconds != 0 ||
 		got.Acknowledged == nil || *got.Acknowledged != 1500 || got.Lost == nil || *got.Lost != 2 ||
 		got.BindSeconds == nil || *got.BindSeconds != 3.25 {
@@ -348,7 +349,7 @@ func TestFigures(t *testing.T) {
 		t.Errorf("warnings %q", c.Warnings)
 	}
 
-	none := row(fromGinkgo("standard", []types.Report{suite(spec("none", types.SpecStatePassed, "check:data-pod-delete"))}, testEnv), CheckDataPodDelete).Specs[0]
+	none := row(fromGinkgo("standard", []types.Report{suite(spec("none", types.SpecStatePassed, "check:data-pod-delete"))}, testEnv), check.DataPodDelete).Specs[0]
 	if none.RTOSeconds != nil || none.Acknowledged != nil || none.BindSeconds != nil {
 		t.Errorf("figures without entries: %+v", none)
 	}
@@ -362,7 +363,7 @@ func TestReportEntriesDecideNothing(t *testing.T) {
 		{Name: "judging", Value: types.WrapEntryValue("pod-delete")},
 		{Name: "rto seconds", Value: types.WrapEntryValue(41.5)},
 	}
-	got := row(FromGinkgo("standard", []types.Report{suite(s)}, nil, testEnv), CheckDataPodDelete).Specs[0]
+	got := row(FromGinkgo("standard", []types.Report{suite(s)}, nil, testEnv), check.DataPodDelete).Specs[0]
 	if got.Verdict != Error || got.RTOSeconds != nil {
 		t.Errorf("a spec without a record: %+v, want an error without figures", got)
 	}
@@ -380,7 +381,7 @@ func TestSeedAndTimes(t *testing.T) {
 	if c.StorageClass != "standard" || c.SchemaVersion != SchemaVersion || c.Environment.Provisioner != testEnv.Provisioner {
 		t.Errorf("header %+v", c)
 	}
-	if len(c.Rows) != len(Checks) {
+	if len(c.Rows) != len(check.All) {
 		t.Errorf("%d rows, want one per check", len(c.Rows))
 	}
 }

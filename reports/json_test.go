@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/stateproof/stateproof/reports/check"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,7 +180,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 		return out
 	}
 	var checks, verdicts []string
-	for _, c := range Checks {
+	for _, c := range check.All {
 		checks = append(checks, string(c))
 	}
 	for _, v := range Verdicts {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"github.com/stateproof/stateproof/reports/check"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // can spoil.
 func certifiedSpecs() []types.SpecReport {
 	var specs []types.SpecReport
-	for _, id := range RequiredChecks {
+	for _, id := range check.Required {
 		specs = append(specs, judged(spec("passes "+string(id), types.SpecStatePassed, "check:"+string(id))))
 	}
 	return specs
@@ -27,7 +28,7 @@ func TestRule1CleanUpFailureIsAnError(t *testing.T) {
 		"namespace stateproof-mysql-1 not deleted within 3m0s")
 	s.State = types.SpecStateFailed
 	c := fromGinkgo("standard", []types.Report{suite(append(certifiedSpecs(), s)...)}, testEnv)
-	r := row(c, CheckDataPodDelete)
+	r := row(c, check.DataPodDelete)
 	got := r.Specs[len(r.Specs)-1]
 	if got.Verdict != Error || !strings.Contains(got.Reason, "clean-up failed") || r.Verdict != Error {
 		t.Errorf("spec %+v, row %s: want an error blaming clean-up", got, r.Verdict)
@@ -43,7 +44,7 @@ func TestRule2LossOutranksError(t *testing.T) {
 	loss := failure(judged(spec("loses", types.SpecStateFailed, "check:data-node-restart")), "3 of 200 acknowledged writes lost")
 	harness := failure(entry(spec("cannot reach the agent", types.SpecStateFailed, "check:data-node-restart"), "harness error", `"fetching the agent's history"`), "connection refused")
 	c := fromGinkgo("standard", []types.Report{suite(append(certifiedSpecs(), harness, loss)...)}, testEnv)
-	if r := row(c, CheckDataNodeRestart); r.Verdict != Fail {
+	if r := row(c, check.DataNodeRestart); r.Verdict != Fail {
 		t.Fatalf("row %s, want fail", r.Verdict)
 	}
 	if c.Verdict != SummaryFailed {
@@ -51,7 +52,7 @@ func TestRule2LossOutranksError(t *testing.T) {
 	}
 	var line string
 	for _, b := range c.Blocking {
-		if strings.HasPrefix(b, CheckDataNodeRestart.Title()) {
+		if strings.HasPrefix(b, check.DataNodeRestart.Title()) {
 			line = b
 		}
 	}
@@ -71,7 +72,7 @@ func TestRule3UndecidedIsAnError(t *testing.T) {
 			"could not decide: register check could not decide within its timeout"), "registers undecided"),
 		"passed yet undecided": undecided(spec("odd", types.SpecStatePassed, "check:data-pod-delete"), "could not decide"),
 	} {
-		got := row(fromGinkgo("standard", []types.Report{suite(s)}, testEnv), CheckDataPodDelete).Specs[0]
+		got := row(fromGinkgo("standard", []types.Report{suite(s)}, testEnv), check.DataPodDelete).Specs[0]
 		if got.Verdict != Error || !strings.HasPrefix(got.Reason, "could not decide: ") {
 			t.Errorf("%s: %+v, want an error that could not decide", name, got)
 		}
@@ -88,7 +89,7 @@ func TestSpecVerdictFromRecordAlone(t *testing.T) {
 		failure(spec("times out", types.SpecStateTimedout, "check:data-pod-delete"), "A SpecTimeout occurred"),
 		notApplicable("node-bound", "volume is node-bound", "check:data-pod-delete"),
 	} {
-		want := row(fromGinkgo("standard", []types.Report{suite(s)}, testEnv), CheckDataPodDelete).Specs[0]
+		want := row(fromGinkgo("standard", []types.Report{suite(s)}, testEnv), check.DataPodDelete).Specs[0]
 		rec := recordOf(s)
 		if rec.Failure != nil {
 			rec.Failure.Location = "steps_test.go:139"
@@ -105,7 +106,7 @@ func TestSpecVerdictFromRecordAlone(t *testing.T) {
 func TestValidateRecomputesRowVerdicts(t *testing.T) {
 	c := sample()
 	for i := range c.Rows {
-		if c.Rows[i].Check == CheckDataDrain {
+		if c.Rows[i].Check == check.DataDrain {
 			c.Rows[i].Verdict = Pass // its spec lost 3 acknowledged writes
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stateproof/stateproof/reports/check"
 	"reflect"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ func (e *ValidationError) Error() string {
 // github.com/santhosh-tekuri/jsonschema; "format" is an annotation, as the draft's default) and
 // against the rules the schema cannot express: a check appears in at most one row; an incomplete
 // certificate has a reason; certified and verdict agree with complete and the rows (every row of
-// RequiredChecks must pass); blocking is non-empty exactly when a complete certificate is not
+// check.Required must pass); blocking is non-empty exactly when a complete certificate is not
 // certified. It returns a *ValidationError listing the problems, or an error when the document
 // is not JSON or the embedded schema cannot be compiled.
 func Validate(data []byte) error {
@@ -142,7 +143,7 @@ func pointer(tokens []string) string {
 }
 
 // rules checks what the schema cannot: unique checks, a reason when incomplete, a headline that
-// agrees with the rows (RequiredChecks included) and blocking lines exactly when a complete
+// agrees with the rows (check.Required included) and blocking lines exactly when a complete
 // certificate is not certified.
 func rules(c Certificate) []string {
 	var p []string
@@ -163,7 +164,7 @@ func rules(c Certificate) []string {
 		p = append(p, "/reason: an incomplete certificate must say why")
 	}
 	if want := c.Complete && len(blocking(c.Rows, c.Degraded)) == 0; c.Certified != want {
-		p = append(p, fmt.Sprintf("/certified: is %t but complete and the row verdicts (required checks: %s) make it %t", c.Certified, checkList(RequiredChecks), want))
+		p = append(p, fmt.Sprintf("/certified: is %t but complete and the row verdicts (required checks: %s) make it %t", c.Certified, checkList(check.Required), want))
 	}
 	switch {
 	case c.Complete && !c.Certified && len(c.Blocking) == 0:

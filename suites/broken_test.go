@@ -3,28 +3,31 @@
 package suites
 
 import (
-	"time"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/poddelete"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/fixtures/workloads/wordpress"
+	"github.com/stateproof/stateproof/suites/labels"
 	"github.com/stateproof/stateproof/suites/record"
 )
 
 // The negative controls: a fixture variant built to lose data must FAIL the data-survival
 // check, proving the checker can see loss. The spec passes only when the loss is detected.
-var _ = Describe("Data-survival checker", Label("negative"), func() {
-	DescribeTable("detects the loss of acknowledged writes", Label("disruptive", "fault:pod-delete"),
-		func(ctx SpecContext, w workload) {
+var _ = Describe("Data-survival checker", Label(labels.Negative), func() {
+	k, p, newFault := registered(poddelete.Name, "")
+	DescribeTable("detects the loss of acknowledged writes", Label(append([]string{labels.Disruptive}, k.Labels(p)...)...),
+		func(ctx SpecContext, w workloads.Workload) {
 			negativeControl()
-			s := newSite(ctx, w.name, w.nodes, false)
-			target, start := w.deploy(ctx, s)
-			f := podDelete(false)()
+			s := newSite(ctx, w.Name, w.Nodes, false)
+			target, start := deploy(ctx, w, s)
+			f := newFault()
 			requireApplicable(ctx, s, f, target)
 			a := start()
-			writesFlowing(ctx, a, w.acked())
+			writesFlowing(ctx, a, minAcked(w))
 			inj := injectAndRecover(ctx, f, target)
 			r := measureData(ctx, w, a, inj)
 			Expect(r.Judgements).To(ContainElement(HaveField("Judge", record.JudgePreconditions)))
@@ -34,10 +37,15 @@ var _ = Describe("Data-survival checker", Label("negative"), func() {
 				}
 			}
 			Expect(r.Judgements).To(ContainElement(And(HaveField("Judge", record.JudgeData), HaveField("Outcome", record.Fail))),
-				"%s: the checker saw no loss", w.title)
+				"%s: the checker saw no loss", w.Title)
 			Expect(r.Verdict.Lost).To(BeNumerically(">", 0))
 		},
-		Entry("of Redis without persistence when its primary is deleted", Label("workload:redis"), redisWorkload(redis.Params{WithoutPersistence: true}), SpecTimeout(15*time.Minute)),
-		Entry("of WordPress with wp-content on an emptyDir when its pod is deleted", Label("workload:wordpress"), wordpressWorkload(tierWordPress, wordpress.Params{ContentOnEmptyDir: true}), SpecTimeout(15*time.Minute)),
+		negativeEntry("of Redis without persistence when its primary is deleted", redis.Workload(redis.Params{WithoutPersistence: true}), p),
+		negativeEntry("of WordPress with wp-content on an emptyDir when its pod is deleted", wordpress.Workload(wordpress.TierWordPress, wordpress.Params{ContentOnEmptyDir: true}), p),
 	)
 })
+
+// negativeEntry is the negative control of w meeting fault path p.
+func negativeEntry(text string, w workloads.Workload, p faults.Path) TableEntry {
+	return Entry(text, Label(w.Label()), w, SpecTimeout(p.Timeout))
+}

@@ -11,12 +11,12 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/drain"
-	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/labels"
 )
 
-var _ = Describe("MySQL", Label("workload:mysql"), func() {
+var _ = Describe("MySQL", Label(mysql.Workload().Label()), func() {
 	// A PodDisruptionBudget is enforced by the Eviction API: an eviction that would leave more
 	// than maxUnavailable pods unavailable is refused with 429 Too Many Requests
 	// (https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/). kubectl drain
@@ -24,16 +24,22 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 	// node must wait until the pod evicted by the first drain is Ready again. The spec leases
 	// exactly three nodes, so the evicted pod has nowhere else to go.
 	It("holds its PodDisruptionBudget while two nodes are drained back to back",
-		Label("disruptive", "fault:node-drain"), SpecTimeout(20*time.Minute), func(ctx SpecContext) {
+		Label(labels.Disruptive, drainKind.Label()), SpecTimeout(drainPath.Timeout), func(ctx SpecContext) {
 			const replicas = 3
 			s := newSite(ctx, "mysql", replicas, false)
 			ns := s.ns
-			d := deployMySQL(ctx, s, replicas)
+			By("deploying the MySQL StatefulSet with 3 replicas on StorageClass " + s.storageClass)
+			d, err := mysql.Deploy(ctx, env.client, mysql.Params{
+				Namespace: s.ns, StorageClass: s.storageClass, Image: env.images.Workload(mysql.Image.Name), Replicas: replicas, Nodes: s.nodes,
+			}, flags.readyTimeout)
+			Expect(err).NotTo(HaveOccurred())
 			first, second := newDrain(), newDrain()
 			target := faults.Target{Namespace: ns, Pod: mysql.PodName(0)}
 			next := faults.Target{Namespace: ns, Pod: mysql.PodName(1)}
 			requireApplicable(ctx, s, first, target)
-			a := startMySQLAgent(ctx, d, 0)
+			spec := d.AgentPod(0)
+			spec.Namespace, spec.Name = ns, "agent"
+			a := startAgent(ctx, spec)
 			pods := watchPods(ctx, ns, mysql.Selector)
 			nodes := map[string]bool{}
 			for _, e := range pods.Events() {
@@ -93,15 +99,17 @@ var _ = Describe("MySQL", Label("workload:mysql"), func() {
 			AddReportEntry(fmt.Sprintf("%s back Ready after seconds", target.Pod), readyAt.Sub(inj.Start).Seconds())
 			Expect(judge.EvictionsWaitedForReady(r.inj.Evictions, next.String(), readyAt)).To(Succeed())
 
-			dataKept(ctx, mysqlWorkload(), a, inj)
+			dataKept(ctx, mysql.Workload(), a, inj)
 			identityKept(ctx, target, before, mysql.ClaimTemplate, true)
 		})
 })
 
-// newDrain returns a node-drain fault that never drains the node of the in-cluster agent.
-func newDrain() *drain.Fault {
-	return &drain.Fault{Client: env.client, Protected: []string{agent.Selector}, Log: GinkgoWriter}
-}
+// drainKind and drainPath are the registered node drain.
+var drainKind, drainPath, _ = registered(drain.Name, "")
+
+// newDrain returns the registered node-drain fault (it never drains the node of the in-cluster
+// agent).
+func newDrain() *drain.Fault { return drainPath.New(faultDeps()).(*drain.Fault) }
 
 // refusals counts the evictions of pod ("namespace/name") a PodDisruptionBudget refused (429).
 func refusals(evictions []faults.Eviction, pod string) int {

@@ -14,18 +14,19 @@ import (
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/suites/labels"
 )
 
-var _ = Describe("Faults", Label("safety"), func() {
+var _ = Describe("Faults", Label(labels.Safety), func() {
 	// The control-plane node runs the API server and the in-cluster agent that records the
 	// workload's history: a fault there would blind the harness, so faults refuse it and leave
 	// the node untouched.
-	It("refuse to drain or fail the control-plane node", Serial, Label("disruptive"), func(ctx SpecContext) {
+	It("refuse to drain or fail the control-plane node", Serial, Label(labels.Disruptive), func(ctx SpecContext) {
 		leaseNodes(ctx, allNodes) // no other run's fault may be under way while the nodes are checked
 		target := controlPlanePod(ctx)
 		for _, f := range []faults.Fault{
 			newDrain(),
-			&nodefailure.Fault{Client: env.client, Mode: nodefailure.Kill, Recovery: nodefailure.NodeReturns},
+			killNode(),
 		} {
 			By(f.Name() + " on the node of " + target.String())
 			// Undone should the refusal ever break.
@@ -36,6 +37,9 @@ var _ = Describe("Faults", Label("safety"), func() {
 		Expect(env.client.WaitNodesHealthy(ctx, 30*time.Second)).To(Succeed(), "a refused fault changed a node")
 	})
 })
+
+// killNode is the registered node kill recovered by the node's return.
+var _, _, killNode = registered(nodefailure.Name(nodefailure.Kill), string(nodefailure.NodeReturns))
 
 // controlPlanePod returns a kube-system pod that runs on a control-plane node.
 func controlPlanePod(ctx context.Context) faults.Target {

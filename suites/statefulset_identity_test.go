@@ -14,9 +14,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/faults/drain"
 	"github.com/stateproof/stateproof/faults/nodefailure"
+	"github.com/stateproof/stateproof/faults/poddelete"
 	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
+	"github.com/stateproof/stateproof/reports/check"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/labels"
 	"github.com/stateproof/stateproof/suites/record"
 )
 
@@ -30,7 +34,7 @@ import (
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 	const replicas = 3
 	// Each spec leases one node for the pods (a drained pod waits for the uncordon).
-	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Label("disruptive", "check:identity"),
+	DescribeTable("keeps every pod's name, hostname, DNS record, PVC and PV", Label(labels.Disruptive, check.Identity.Label()),
 		func(ctx SpecContext, newFault func() faults.Fault, nodes int) {
 			s := newSite(ctx, "statefulset", nodes, false)
 			ns := s.ns
@@ -48,13 +52,18 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			AddReportEntry("identities after", after)
 			identitiesKept(record.IdentityEvidence{Before: before, After: after})
 		},
-		Entry("when a pod is deleted", Label("fault:pod-delete"), podDelete(false), 1, SpecTimeout(10*time.Minute)),
-		Entry("when a pod's node is killed and comes back", Label("fault:node-failure-kill", "recovery:node-returns"),
-			nodeFailure(nodefailure.Kill, nodefailure.NodeReturns), 1, SpecTimeout(15*time.Minute)),
-		Entry("when a pod's node is drained and uncordoned", Label("fault:node-drain"),
-			func() faults.Fault { return newDrain() }, 1, SpecTimeout(10*time.Minute)),
+		identityEntry("when a pod is deleted", poddelete.Name, "", 10*time.Minute),
+		identityEntry("when a pod's node is killed and comes back", nodefailure.Name(nodefailure.Kill), string(nodefailure.NodeReturns), 15*time.Minute),
+		identityEntry("when a pod's node is drained and uncordoned", drain.Name, "", 10*time.Minute),
 	)
 })
+
+// identityEntry is the identity spec of the registered fault name with recovery path recovery,
+// on one leased node, within timeout.
+func identityEntry(text, name, recovery string, timeout time.Duration) TableEntry {
+	k, p, newFault := registered(name, recovery)
+	return Entry(text, Label(k.Labels(p)...), newFault, 1, SpecTimeout(timeout))
+}
 
 // webIdentities reads the identity of each of the fixture's replicas pods, waiting (at most
 // 90 s: CoreDNS caches answers for up to 30 s) until each is seen as given: container hostname =

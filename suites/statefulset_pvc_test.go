@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
+	"github.com/stateproof/stateproof/reports/check"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )
@@ -26,7 +27,7 @@ import (
 // of the same ordinal when the StatefulSet scales back up: each fixture pod refuses to become
 // Ready on a volume another ordinal wrote, so Ready proves the data stayed with its identity.
 var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
-	DescribeTable("applies persistentVolumeClaimRetentionPolicy", Label("check:pvc-retention"),
+	DescribeTable("applies persistentVolumeClaimRetentionPolicy", Label(check.PVCRetention.Label()),
 		func(ctx SpecContext, policy appsv1.PersistentVolumeClaimRetentionPolicyType) {
 			s := newSite(ctx, "statefulset", 1, false)
 			ns := s.ns

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/poddelete"
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
 )
@@ -46,7 +47,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 		})
 
 	It("does not create the next pod before a pod deleted during scale-up is Ready again (OrderedReady)",
-		Label("fault:pod-delete"), SpecTimeout(10*time.Minute), func(ctx SpecContext) {
+		Label(podDeleteKind.Label()), SpecTimeout(10*time.Minute), func(ctx SpecContext) {
 			ns, pods, initial := watchedWeb(ctx, 2, appsv1.OrderedReadyPodManagement)
 
 			// web-3 is pending (created, not Ready for its first 3 s) when web-2 is deleted, so the
@@ -55,8 +56,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			Expect(statefulset.SetReplicas(ctx, env.client, ns, 5)).To(Succeed())
 			Eventually(func() []judge.PodEvent { return pods.Events() }).WithContext(ctx).WithTimeout(flags.readyTimeout).
 				Should(ContainElement(HaveField("Pod", statefulset.PodName(3))), "%s was never created", statefulset.PodName(3))
-			inject(ctx, &poddelete.Fault{Client: env.client, RecreateTimeout: flags.readyTimeout},
-				faults.Target{Namespace: ns, Pod: statefulset.PodName(2)})
+			inject(ctx, newPodDelete(), faults.Target{Namespace: ns, Pod: statefulset.PodName(2)})
 			Expect(env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
 
@@ -127,7 +127,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 // before its predecessor is Ready cannot go unseen.
 func deployWeb(ctx context.Context, s site, p statefulset.Params) {
 	p.Namespace, p.StorageClass, p.Nodes = s.ns, s.storageClass, s.nodes
-	p.Image, p.ReadyDelaySeconds = env.images.Redis, 3
+	p.Image, p.ReadyDelaySeconds = env.images.Workload(redis.Image.Name), 3
 	By(fmt.Sprintf("deploying StatefulSet web (%d replicas, %s) on StorageClass %s", p.Replicas, p.PodManagementPolicy, p.StorageClass))
 	Expect(statefulset.Deploy(ctx, env.client, p, flags.readyTimeout)).To(Succeed())
 }
@@ -156,3 +156,6 @@ func webPods(from, to int) []string {
 func atRevision(revision string) func(judge.PodEvent) bool {
 	return func(e judge.PodEvent) bool { return e.Healthy() && e.Revision == revision }
 }
+
+// podDeleteKind and newPodDelete are the registered graceful pod delete.
+var podDeleteKind, _, newPodDelete = registered(poddelete.Name, "")

@@ -20,6 +20,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/traffic/history"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )
@@ -69,20 +70,20 @@ func requireApplicable(ctx context.Context, s site, f faults.Fault, target fault
 // dataSurvivesFault is the shared data-survival scenario: writes flow, the fault hits target,
 // the fault is recovered (if it has a recovery), and every acknowledged write of w must be read
 // back, with the pod's identity (name, hostname, PVC, PV) unchanged when it is a StatefulSet pod
-// (w.claimTemplate set). Measurements go into the
+// (w.ClaimTemplate set). Measurements go into the
 // report. The caller has called requireApplicable before starting the agent.
-func dataSurvivesFault(ctx context.Context, w workload, a *agent.Handle, f faults.Fault, target faults.Target) {
-	writesFlowing(ctx, a, w.acked())
-	if w.claimTemplate == "" { // a Deployment's pod: no identity to keep
+func dataSurvivesFault(ctx context.Context, w workloads.Workload, a *agent.Handle, f faults.Fault, target faults.Target) {
+	writesFlowing(ctx, a, minAcked(w))
+	if w.ClaimTemplate == "" { // a Deployment's pod: no identity to keep
 		dataKept(ctx, w, a, injectAndRecover(ctx, f, target))
 		return
 	}
-	before := identity(ctx, target.Namespace, target.Pod, w.claimTemplate)
+	before := identity(ctx, target.Namespace, target.Pod, w.ClaimTemplate)
 	inj := injectAndRecover(ctx, f, target)
 	dataKept(ctx, w, a, inj)
 	// pod-delete and out-of-service prove the replacement (new UID) in Inject; after a node
 	// returns the pod may be the same one.
-	identityKept(ctx, target, before, w.claimTemplate, false)
+	identityKept(ctx, target, before, w.ClaimTemplate, false)
 }
 
 // writesFlowing waits until the agent has n acknowledged writes (the precondition) and reports
@@ -173,11 +174,11 @@ func recoverFault(ctx context.Context, name string, r faults.Recoverer) {
 // that never resumed do not stop it: what the workload holds is still read back and judged. The
 // evidence and the judgements go into the spec's record and artifacts; nothing is asserted but
 // that the harness could talk to the agent.
-func measureData(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) record.DataResult {
+func measureData(ctx context.Context, w workloads.Workload, a *agent.Handle, inj faults.Injection) record.DataResult {
 	enter(record.PhaseJudging)
 	By("waiting for writes to be acknowledged again after recovery")
-	in := record.DataInput{UniqueKinds: w.uniqueKinds, MinAcked: w.acked(), MaxRPOSeconds: w.maxRPO.Seconds(),
-		FaultStart: inj.Start, FaultEnd: inj.End, ResumeFrom: time.Now(), AckedAfter: ackedAfterRecovery, Registers: w.registers}
+	in := record.DataInput{UniqueKinds: w.Judging.UniqueKinds, MinAcked: minAcked(w), MaxRPOSeconds: w.Judging.MaxRPO.Seconds(),
+		FaultStart: inj.Start, FaultEnd: inj.End, ResumeFrom: time.Now(), AckedAfter: ackedAfterRecovery, Registers: w.Judging.Registers}
 	sent := time.Now()
 	st, err := a.Status(ctx)
 	harnessOK(err, "asking the agent for its status")
@@ -253,9 +254,9 @@ func harnessOK(err error, what string) {
 
 // dataKept judges a run (see measureData) and fails the spec unless every judge passed: enough
 // writes before the fault, writes acknowledged again after it, no acknowledged write lost (or,
-// with w.maxRPO, none outside it and an RPO within it), no duplicate or phantom, and, for
+// with w.Judging.MaxRPO, none outside it and an RPO within it), no duplicate or phantom, and, for
 // Redis, linearizable registers (a failure leaves porcupine's visualisation in the artifacts).
-func dataKept(ctx context.Context, w workload, a *agent.Handle, inj faults.Injection) {
+func dataKept(ctx context.Context, w workloads.Workload, a *agent.Handle, inj faults.Injection) {
 	r := measureData(ctx, w, a, inj)
 	if r.Registers != nil && r.Registers.Result == "illegal" {
 		visualizeRegisters()

@@ -15,7 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/fixtures/workloads/volume"
+	"github.com/stateproof/stateproof/reports/check"
 	"github.com/stateproof/stateproof/suites/record"
 )
 
@@ -31,7 +33,7 @@ const optionalModeLimit = 30 * time.Second
 // volume expansion (https://kubernetes.io/docs/concepts/storage/persistent-volumes/,
 // https://kubernetes.io/docs/concepts/storage/storage-classes/).
 var _ = Describe("StorageClass", Label("conformance:storage"), func() {
-	It("binds a PVC for a consumer pod within the time limit", Label("check:provisioning"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+	It("binds a PVC for a consumer pod within the time limit", Label(check.Provisioning.Label()), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
 		c := claim(newSite(ctx, "storage", 1, false), "provisioned", corev1.ReadWriteOnce)
 		ns := c.Namespace
 		start := time.Now()
@@ -49,7 +51,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		observed(ctx, record.JudgeStorage, err)
 	})
 
-	It("offers ReadWriteOnce, and reports which other access modes it offers", Label("check:access-modes"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+	It("offers ReadWriteOnce, and reports which other access modes it offers", Label(check.AccessModes.Label()), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
 		s := newSite(ctx, "storage", 1, false)
 		ns := s.ns
 		modes := []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteOncePod, corev1.ReadWriteMany, corev1.ReadOnlyMany}
@@ -84,7 +86,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		observed(ctx, record.JudgeStorage, err)
 	})
 
-	It("applies its reclaimPolicy when the PVC is deleted", Label("check:reclaim-policy"), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
+	It("applies its reclaimPolicy when the PVC is deleted", Label(check.ReclaimPolicy.Label()), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
 		sc := storageClass(ctx)
 		policy := corev1.PersistentVolumeReclaimDelete
 		if sc.ReclaimPolicy != nil {
@@ -112,7 +114,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		observed(ctx, record.JudgeStorage, err)
 	})
 
-	It("expands a bound volume in use when it allows volume expansion", Label("check:volume-expansion"), SpecTimeout(8*time.Minute), func(ctx SpecContext) {
+	It("expands a bound volume in use when it allows volume expansion", Label(check.VolumeExpansion.Label()), SpecTimeout(8*time.Minute), func(ctx SpecContext) {
 		sc := storageClass(ctx)
 		if sc.AllowVolumeExpansion == nil || !*sc.AllowVolumeExpansion {
 			notApplicable(fmt.Sprintf("StorageClass %s does not allow volume expansion (allowVolumeExpansion unset or false)", sc.Name))
@@ -132,7 +134,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 // The power-cut row stays undecided, with the reason, rather than passed on a fault that cannot
 // show it.
 var _ = Describe("StorageClass", Label("conformance:storage"), func() {
-	It("keeps fsynced data through a power cut", Label("check:power-cut"), func() {
+	It("keeps fsynced data through a power cut", Label(check.PowerCut.Label()), func() {
 		notApplicable("stateproof has no power-cut fault: killing a kind node container keeps the host's page cache, " +
 			"so data not yet fsynced survives it and fsync durability cannot be told apart")
 	})
@@ -141,7 +143,7 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 // claim is a 1Gi claim named name on s (its namespace, nodes and StorageClass), consumed by a
 // pod running the Redis image (it has sh, offline and upstream).
 func claim(s site, name string, mode corev1.PersistentVolumeAccessMode) volume.Claim {
-	return volume.Claim{Namespace: s.ns, Name: name, StorageClass: s.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Redis, Nodes: s.nodes}
+	return volume.Claim{Namespace: s.ns, Name: name, StorageClass: s.storageClass, AccessMode: mode, Size: "1Gi", Image: env.images.Workload(redis.Image.Name), Nodes: s.nodes}
 }
 
 // mountedClaim creates, in a fresh namespace, a ReadWriteOnce claim named name and its consumer

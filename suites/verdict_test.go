@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/suites/labels"
 	"github.com/stateproof/stateproof/suites/record"
 )
 
@@ -102,8 +103,8 @@ var _ = ReportBeforeEach(func(r SpecReport) {
 	current.mu.Lock()
 	defer current.mu.Unlock()
 	current.rec = nil
-	if r.State.Is(types.SpecStateSkipped | types.SpecStatePending) {
-		return // filtered out: nothing runs, nothing is recorded
+	if suite, _ := GinkgoConfiguration(); suite.DryRun || r.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+		return // a dry run, or filtered out: nothing runs, nothing is recorded
 	}
 	current.rec = record.New(r.FullText(), r.Labels())
 })
@@ -137,5 +138,13 @@ var _ = ReportAfterEach(func(r SpecReport) {
 	}
 	if err := rec.Write(specDir(r.FullText())); err != nil {
 		GinkgoWriter.Printf("writing the spec's record: %v\n", err)
+	}
+})
+
+// Every spec's labels must be in the registries' vocabulary, and every certificate row must have
+// a spec that can decide it (labels.Problems). `make test` runs this on a dry run of the suites.
+var _ = ReportAfterSuite("labels are the registries'", func(r Report) {
+	if problems := labels.Registered().Problems(r.SpecReports); len(problems) > 0 {
+		Fail("the suites' labels do not match the registries:\n  " + strings.Join(problems, "\n  "))
 	}
 })

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stateproof/stateproof/fixtures/workloads"
+	"github.com/stateproof/stateproof/reports/check"
+
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -19,12 +22,6 @@ import (
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/reports"
-)
-
-// The values --workloads and --faults accept: the suites' workload:<w> and fault:<f> labels.
-var (
-	certifyWorkloads = []string{"mysql", "redis", "wordpress"}
-	certifyFaults    = []string{"pod-delete", "pod-delete-force", "node-failure-stop", "node-failure-kill", "node-failure-pause", "node-drain"}
 )
 
 // defaultInterruptGrace is how long the suites may take, after an interrupt, to undo the faults
@@ -119,7 +116,7 @@ change: 0 when the certificate is FAILED and every listed check failed;
 
 func newCertifyCommand() *cobra.Command {
 	var o certifyOptions
-	var workloads, faults, expectFailed string
+	var workloadList, faultList, expectFailed string
 	cmd := &cobra.Command{
 		Use:   "certify --storage-class NAME",
 		Short: "Run the suites against a StorageClass and write its certificate",
@@ -134,7 +131,7 @@ func newCertifyCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.complete(workloads, faults, expectFailed); err != nil {
+			if err := o.complete(workloadList, faultList, expectFailed); err != nil {
 				return err
 			}
 			c := &certifier{
@@ -153,8 +150,8 @@ func newCertifyCommand() *cobra.Command {
 	f.StringVar(&o.storageClass, "storage-class", "", "StorageClass to certify (required)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: create or reuse the project's kind cluster)")
 	f.StringVar(&o.kubeContext, "context", "", "kubeconfig context (default: the current one)")
-	f.StringVar(&workloads, "workloads", strings.Join(certifyWorkloads, ","), "comma-separated workloads to run: "+strings.Join(certifyWorkloads, ", "))
-	f.StringVar(&faults, "faults", strings.Join(certifyFaults, ","), "comma-separated faults to inject: "+strings.Join(certifyFaults, ", "))
+	f.StringVar(&workloadList, "workloads", strings.Join(workloads.Names(), ","), "comma-separated workloads to run (stateproof workloads describes them): "+strings.Join(workloads.Names(), ", "))
+	f.StringVar(&faultList, "faults", strings.Join(faults.Names(), ","), "comma-separated faults to inject (stateproof faults describes them): "+strings.Join(faults.Names(), ", "))
 	f.StringVar(&o.reportDir, "report-dir", "", "where reports and the certificate go (default _artifacts/certify/<class>)")
 	f.DurationVar(&o.timeout, "timeout", 3*time.Hour, "the whole suite run's limit (--ginkgo.timeout); the run is INCOMPLETE past it")
 	f.DurationVar(&o.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
@@ -169,7 +166,7 @@ func newCertifyCommand() *cobra.Command {
 
 // complete validates the flags and fills the defaults that depend on others. Errors are
 // usageErrors naming the bad value and the valid ones.
-func (o *certifyOptions) complete(workloads, faults, expectFailed string) error {
+func (o *certifyOptions) complete(workloadList, faultList, expectFailed string) error {
 	if o.storageClass == "" {
 		return usageError{errors.New("--storage-class is required: the StorageClass to certify (kubectl get storageclass lists them)")}
 	}
@@ -177,10 +174,10 @@ func (o *certifyOptions) complete(workloads, faults, expectFailed string) error 
 		return usageError{fmt.Errorf("--storage-class %q is not a valid StorageClass name: %s", o.storageClass, strings.Join(errs, "; "))}
 	}
 	var err error
-	if o.workloads, err = parseList("--workloads", "workload", workloads, certifyWorkloads); err != nil {
+	if o.workloads, err = parseList("--workloads", "workload", workloadList, workloads.Names()); err != nil {
 		return err
 	}
-	if o.faults, err = parseList("--faults", "fault", faults, certifyFaults); err != nil {
+	if o.faults, err = parseList("--faults", "fault", faultList, faults.Names()); err != nil {
 		return err
 	}
 	if expectFailed != "" {
@@ -241,10 +238,10 @@ func parseList(flag, what, value string, valid []string) ([]string, error) {
 	return out, nil
 }
 
-// parseChecks is parseList for certificate rows: value must list ids of reports.Checks.
+// parseChecks is parseList for certificate rows: value must list ids of check.All.
 func parseChecks(flag, value string) ([]reports.Check, error) {
 	var ids []string
-	for _, c := range reports.Checks {
+	for _, c := range check.All {
 		ids = append(ids, string(c))
 	}
 	items, err := parseList(flag, "check", value, ids)

@@ -77,7 +77,7 @@ func TestCertifyInsufficientPermissions(t *testing.T) {
 		return a.Resource == "nodes" && a.Verb == "patch" || a.Subresource == "eviction"
 	})
 	c, _ := testCertifier(t, dir, "standard", cs, fakeBinary(t, dir, "report-standard.json", 1, false))
-	cert := wantIncomplete(t, c, t.Context(), 2, "insufficient permissions: cannot create pods/eviction in all namespaces; cannot patch nodes")
+	cert := wantIncomplete(t, c, t.Context(), 2, "insufficient permissions: cannot patch nodes; cannot create pods/eviction in all namespaces")
 	if cert.Environment.Provisioner != "rancher.io/local-path" {
 		t.Errorf("environment lacks the class: %+v", cert.Environment)
 	}

@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stateproof/stateproof/reports"
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // certifyFilter returns the Ginkgo label filter of a certification run: specs that feed a
-// certificate row (a check:<id> label of reports.Checks), not the negative controls (label
+// certificate row (a check:<id> label of check.All), not the negative controls (label
 // negative, the harness testing itself), whose workload and fault label sets are subsets of
 // workloads and faults. A spec without workload:* or fault:* labels (the StatefulSet and
 // storage conformance specs) has an empty set, a subset of any: it always runs. A non-empty
@@ -18,8 +18,8 @@ import (
 // Label-set syntax (Ginkgo >= 2.17): "KEY: isSubsetOf {v1, v2}" matches when every value of the
 // spec's KEY:* labels is listed, including when it has none.
 func certifyFilter(workloads, faults []string, extra string) string {
-	checks := make([]string, len(reports.Checks))
-	for i, c := range reports.Checks {
+	checks := make([]string, len(check.All))
+	for i, c := range check.All {
 		checks[i] = string(c)
 	}
 	f := fmt.Sprintf("!negative && check: containsAny {%s} && workload: isSubsetOf {%s} && fault: isSubsetOf {%s}",

@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 )
 
 func TestCertifyFilterString(t *testing.T) {
 	want := "!negative && check: containsAny {provisioning, data-pod-delete, data-node-restart, data-node-loss, " +
 		"data-drain, identity, power-cut, volume-expansion, access-modes, reclaim-policy, pvc-retention} && " +
-		"workload: isSubsetOf {mysql, redis, wordpress} && fault: isSubsetOf {pod-delete, pod-delete-force, " +
-		"node-failure-stop, node-failure-kill, node-failure-pause, node-drain}"
-	if got := certifyFilter(certifyWorkloads, certifyFaults, ""); got != want {
+		"workload: isSubsetOf {mysql, redis, wordpress} && fault: isSubsetOf {node-drain, node-failure-kill, " +
+		"node-failure-pause, node-failure-stop, pod-delete, pod-delete-force}"
+	if got := certifyFilter(workloads.Names(), faults.Names(), ""); got != want {
 		t.Errorf("filter\n got %s\nwant %s", got, want)
 	}
 	if got := certifyFilter([]string{"mysql"}, []string{"pod-delete"}, " slow "); got[0] != '(' || got[len(got)-len(") && (slow)"):] != ") && (slow)" {
@@ -51,7 +53,7 @@ func TestCertifyFilterSelects(t *testing.T) {
 			}
 		})
 	}
-	f, err := types.ParseLabelFilter(certifyFilter(certifyWorkloads, certifyFaults, "!disruptive"))
+	f, err := types.ParseLabelFilter(certifyFilter(workloads.Names(), faults.Names(), "!disruptive"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/leftover"
-	"github.com/stateproof/stateproof/faults/nodefailure"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/kube/lease"
 	"github.com/stateproof/stateproof/fixtures/kube/preflight"
@@ -64,18 +63,23 @@ type certifier struct {
 	faultsAvailable func(ctx context.Context, client *kube.Client, faults []string) error
 }
 
-// faultsAvailable checks that the cluster can run the selected faults: the node-failure modes
-// need kind node containers the runtime can see (nodefailure.Fault.Available). Pod deletion and
-// drain only need the API.
+// faultsAvailable checks that the cluster can run the selected faults (faults.Kind.Available):
+// the node failures need kind node containers the runtime can see; pod deletion and drain only
+// need the API.
 func faultsAvailable(ctx context.Context, client *kube.Client, selected []string) error {
 	for _, name := range selected {
-		mode, ok := strings.CutPrefix(name, "node-failure-")
-		if !ok {
+		k, ok := faults.Lookup(name)
+		if !ok || k.Available == nil {
 			continue
 		}
-		f := &nodefailure.Fault{Client: client, Mode: nodefailure.Mode(mode), Recovery: nodefailure.NodeReturns}
-		if err := f.Available(ctx); err != nil {
-			return fmt.Errorf("fault %s cannot run on this cluster: %w; leave the node failures out with --faults pod-delete,pod-delete-force,node-drain (the node-restart and node-loss checks then stay not run, so the class cannot be certified)", name, err)
+		if err := k.Available(ctx, client); err != nil {
+			var api []string
+			for _, other := range faults.All() {
+				if other.Available == nil {
+					api = append(api, other.Name)
+				}
+			}
+			return fmt.Errorf("fault %s cannot run on this cluster: %w; leave it out with --faults (e.g. --faults %s: the checks only it decides then stay not run, so the class cannot be certified)", name, err, strings.Join(api, ","))
 		}
 	}
 	return nil
@@ -180,8 +184,9 @@ func (c *certifier) preflight(ctx context.Context, client *kube.Client, env repo
 	ctxName, cluster := env.Context, env.Cluster
 	env = preflight.Class(sc)
 	env.StateproofVersion, env.Context, env.Cluster = stateproofVersion(), ctxName, cluster
-	c.logf("checking permissions (%d SelfSubjectAccessReviews)", len(preflight.Needed()))
-	if err := preflight.Permissions(ctx, cs, ""); err != nil {
+	extra := faults.Access(c.opts.faults)
+	c.logf("checking permissions (%d SelfSubjectAccessReviews)", len(preflight.Needed(extra)))
+	if err := preflight.Permissions(ctx, cs, "", extra); err != nil {
 		return env, exitError{codeFor(err, new(*preflight.PermissionError)), err}
 	}
 	c.logf("checking the nodes: Ready, not cordoned or tainted, no fault of a run that is gone")

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/reports/check"
+
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -26,6 +29,7 @@ import (
 
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/kube/preflight"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/reports"
 )
 
@@ -142,7 +146,7 @@ func testCertifier(t *testing.T, dir, class string, cs *fake.Clientset, binary s
 	out := &syncBuffer{}
 	c := &certifier{
 		opts: certifyOptions{
-			storageClass: class, kubeconfig: kubeconfig, workloads: certifyWorkloads, faults: certifyFaults,
+			storageClass: class, kubeconfig: kubeconfig, workloads: workloads.Names(), faults: faults.Names(),
 			reportDir: filepath.Join(dir, "report"), suiteBinary: binary, imagesFile: images,
 			timeout: time.Hour, readyTimeout: time.Minute,
 		},
@@ -243,7 +247,7 @@ func TestCertifyNodeBoundClassNotCertified(t *testing.T) {
 	args, _ := os.ReadFile(filepath.Join(dir, "args"))
 	report, _ := filepath.Abs(c.opts.reportDir)
 	for _, want := range []string{
-		"--ginkgo.label-filter=" + certifyFilter(certifyWorkloads, certifyFaults, ""),
+		"--ginkgo.label-filter=" + certifyFilter(workloads.Names(), faults.Names(), ""),
 		"--ginkgo.json-report=" + filepath.Join(report, "report.json"), "--kubeconfig=" + c.opts.kubeconfig,
 		"--storage-class=standard", "--run-id=" + testRunID, "--artifacts=" + filepath.Join(report, "artifacts"),
 	} {
@@ -272,7 +276,7 @@ func TestCertifyCertified(t *testing.T) {
 		t.Errorf("certificate %+v", cert)
 	}
 	// Rule 5: the certificate records what was run.
-	if r := cert.Run; !slices.Equal(r.Workloads, certifyWorkloads) || !slices.Equal(r.Faults, certifyFaults) ||
+	if r := cert.Run; !slices.Equal(r.Workloads, workloads.Names()) || !slices.Equal(r.Faults, faults.Names()) ||
 		!strings.Contains(r.LabelFilter, "check: containsAny") || r.SuiteRevision == "" {
 		t.Errorf("run %+v: want the workloads, faults, label filter and suite revision", r)
 	}
@@ -294,7 +298,7 @@ func TestCertifyInterruptedReportIsIncomplete(t *testing.T) {
 func TestCertifySelfTestNeedsTheChecksFailed(t *testing.T) {
 	dir := t.TempDir()
 	c, out := testCertifier(t, dir, "standard", fakeCluster(nil), fakeBinary(t, dir, "report-standard.json", 1, false))
-	c.opts.expectFailed = []reports.Check{reports.CheckDataNodeLoss}
+	c.opts.expectFailed = []reports.Check{check.DataNodeLoss}
 	err := c.run(t.Context())
 	if exitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), `check data-node-loss is "not-applicable", want "fail"`) {
 		t.Fatalf("error %v (exit code %d): a not-applicable row must not pass the self-test\n%s", err, exitCode(err), out)
@@ -302,14 +306,14 @@ func TestCertifySelfTestNeedsTheChecksFailed(t *testing.T) {
 }
 
 func TestSelfTest(t *testing.T) {
-	c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: []reports.Check{reports.CheckDataNodeRestart}}}
+	c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: []reports.Check{check.DataNodeRestart}}}
 	failed := reports.Certificate{StorageClass: "volatile", Complete: true, Verdict: reports.SummaryFailed,
-		Rows: []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: reports.Fail}, {Check: reports.CheckDataPodDelete, Verdict: reports.Pass}}}
+		Rows: []reports.Row{{Check: check.DataNodeRestart, Verdict: reports.Fail}, {Check: check.DataPodDelete, Verdict: reports.Pass}}}
 	if err := c.selfTest(failed); err != nil {
 		t.Errorf("the bad class failed data-node-restart, yet: %v", err)
 	}
 	passed := failed
-	passed.Rows = []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: reports.Pass}}
+	passed.Rows = []reports.Row{{Check: check.DataNodeRestart, Verdict: reports.Pass}}
 	if err := c.selfTest(passed); exitCode(err) != 1 || !strings.Contains(err.Error(), `check data-node-restart is "pass", want "fail"`) {
 		t.Errorf("got %v, want the self-test to fail", err)
 	}
@@ -333,7 +337,7 @@ func TestFaultsAvailableNeedsKindNodes(t *testing.T) {
 		t.Errorf("pod faults: %v", err)
 	}
 	err := faultsAvailable(t.Context(), client, []string{"pod-delete", "node-failure-kill"})
-	if err == nil || !strings.Contains(err.Error(), "fault node-failure-kill cannot run on this cluster") || !strings.Contains(err.Error(), "--faults pod-delete,pod-delete-force,node-drain") {
+	if err == nil || !strings.Contains(err.Error(), "fault node-failure-kill cannot run on this cluster") || !strings.Contains(err.Error(), "--faults node-drain,pod-delete,pod-delete-force") {
 		t.Errorf("got %v, want an error naming node-failure-kill and the flag that leaves it out", err)
 	}
 }
@@ -342,7 +346,7 @@ func TestFaultsAvailableNeedsKindNodes(t *testing.T) {
 // every listed check failed, 1 otherwise.
 func TestCertifyExitCodePerOutcome(t *testing.T) {
 	row := func(v reports.Verdict) []reports.Row {
-		return []reports.Row{{Check: reports.CheckDataNodeRestart, Verdict: v}}
+		return []reports.Row{{Check: check.DataNodeRestart, Verdict: v}}
 	}
 	for _, tc := range []struct {
 		cert         reports.Certificate
@@ -353,8 +357,8 @@ func TestCertifyExitCodePerOutcome(t *testing.T) {
 		{reports.Certificate{Complete: true, Verdict: reports.SummaryFailed, Rows: row(reports.Fail)}, nil, exitFailed},
 		{reports.Certificate{Complete: true, Verdict: reports.SummaryNotCertified, Rows: row(reports.Error)}, nil, exitNotCertified},
 		{reports.Certificate{Verdict: reports.SummaryIncomplete, Rows: row(reports.NotRun)}, nil, exitIncomplete},
-		{reports.Certificate{Complete: true, Verdict: reports.SummaryFailed, Rows: row(reports.Fail)}, []reports.Check{reports.CheckDataNodeRestart}, 0},
-		{reports.Certificate{Complete: true, Verdict: reports.SummaryNotCertified, Rows: row(reports.Error)}, []reports.Check{reports.CheckDataNodeRestart}, exitFailed},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryFailed, Rows: row(reports.Fail)}, []reports.Check{check.DataNodeRestart}, 0},
+		{reports.Certificate{Complete: true, Verdict: reports.SummaryNotCertified, Rows: row(reports.Error)}, []reports.Check{check.DataNodeRestart}, exitFailed},
 	} {
 		c := &certifier{out: io.Discard, opts: certifyOptions{expectFailed: tc.expectFailed}}
 		err := c.verdict(t.TempDir(), tc.cert)

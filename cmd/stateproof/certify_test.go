@@ -34,7 +34,7 @@ func TestCertifyFlagErrors(t *testing.T) {
 			[]string{`--workloads: unknown workload "postgres"; valid: mysql, redis, wordpress`}},
 		{"empty workloads", []string{"--storage-class", "standard", "--workloads", " , "}, []string{"--workloads is empty; give one or more of: mysql, redis, wordpress"}},
 		{"unknown fault", []string{"--storage-class", "standard", "--faults", "pod-delete,meteor"},
-			[]string{`--faults: unknown fault "meteor"; valid: pod-delete, pod-delete-force, node-failure-stop, node-failure-kill, node-failure-pause, node-drain`}},
+			[]string{`--faults: unknown fault "meteor"; valid: node-drain, node-failure-kill, node-failure-pause, node-failure-stop, pod-delete, pod-delete-force`}},
 		{"zero timeout", []string{"--storage-class", "standard", "--timeout", "0s"}, []string{"--timeout 0s: must be positive"}},
 		{"negative ready timeout", []string{"--storage-class", "standard", "--ready-timeout", "-1m"}, []string{"--ready-timeout -1m0s: must be positive"}},
 		{"bad label filter", []string{"--storage-class", "standard", "--label-filter", "slow &"}, []string{`--label-filter "slow &" is not a Ginkgo label filter`}},

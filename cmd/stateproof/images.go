@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/stateproof/stateproof/fixtures/platform/images"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 )
 
 // defaultImagesFile is where `images build` records the references a run uses.
@@ -54,7 +55,7 @@ not change is not rebuilt, so a second run takes seconds.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "[images] mode %s: %s\n", resolved, why)
 			v := images.DefaultVersions
 			v.Kubernetes = k8sVersion
-			b := &images.Builder{Versions: v, CacheDir: cacheDir, AgentBinary: self, Out: cmd.OutOrStdout()}
+			b := &images.Builder{Versions: v, CacheDir: cacheDir, AgentBinary: self, Out: cmd.OutOrStdout(), Catalogue: workloads.Images()}
 			start := time.Now()
 			set, err := b.Build(cmd.Context(), resolved)
 			if err != nil {

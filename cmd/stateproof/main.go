@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 )
 
 // usageError marks errors caused by bad input, which exit with code 2.
@@ -52,10 +55,11 @@ func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "stateproof",
 		Short: "Chaos and conformance harness for stateful applications on Kubernetes",
-		Long: `stateproof deploys reference workloads (MySQL, Redis, WordPress + MySQL) into a kind
-cluster, injects faults (pod deletion, node failure, node drain) and checks that acknowledged
-data survives and StatefulSet identities stay stable. stateproof certify files the verdict on a
-StorageClass as a certificate.
+		Long: `stateproof deploys reference workloads (` + strings.Join(workloads.Names(), ", ") + `) into a
+kind cluster or any cluster, injects faults (` + strings.Join(faults.Names(), ", ") + `) and
+checks that acknowledged data survives and StatefulSet identities stay stable. stateproof
+certify files the verdict on a StorageClass as a certificate; stateproof workloads and
+stateproof faults describe what it runs.
 
 Without a registry every image is built here from Debian packages and Go modules
 (stateproof images build); with one, the official images are used.`,
@@ -63,7 +67,8 @@ Without a registry every image is built here from Debian packages and Go modules
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand())
+	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(),
+		newWorkloadsCommand(), newFaultsCommand())
 	return root
 }
 

@@ -27,10 +27,6 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 )
 
-func init() {
-	faults.Register("node-drain", "cordon the target pod's node and evict its pods through the Eviction API (kubectl drain); uncordon on recover")
-}
-
 // Defaults for the zero values of Fault's durations.
 const (
 	// DefaultTimeout bounds a whole drain (cordon, evictions, waiting for the pods to be gone).

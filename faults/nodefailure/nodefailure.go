@@ -21,10 +21,6 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 )
 
-func init() {
-	faults.Register("node-failure", "stop, kill or pause the target pod's kind node; recover by bringing it back or with the out-of-service taint")
-}
-
 // Mode is how the node fails.
 type Mode string
 
@@ -90,8 +86,12 @@ type failure struct {
 	issued time.Time // just before the runtime command
 }
 
-// Name returns "node-failure-<mode>", e.g. "node-failure-kill".
-func (f *Fault) Name() string { return "node-failure-" + string(f.Mode) }
+// Name returns the fault's name, "node-failure-<mode>" (see Name).
+func (f *Fault) Name() string { return Name(f.Mode) }
+
+// Name is the name of the node failure of mode m: "node-failure-<mode>", e.g.
+// "node-failure-kill".
+func Name(m Mode) string { return "node-failure-" + string(m) }
 
 func (f *Fault) detectTimeout() time.Duration {
 	if f.DetectTimeout > 0 {

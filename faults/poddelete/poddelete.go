@@ -16,10 +16,6 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 )
 
-func init() {
-	faults.Register("pod-delete", "delete the pod (graceful, or force with grace period 0); the StatefulSet recreates it")
-}
-
 // Fault deletes a pod and waits for its replacement.
 type Fault struct {
 	Client *kube.Client
@@ -29,12 +25,18 @@ type Fault struct {
 	RecreateTimeout time.Duration
 }
 
-// Name returns "pod-delete" or "pod-delete-force".
+// The fault names: a graceful and a forced delete.
+const (
+	Name      = "pod-delete"
+	ForceName = "pod-delete-force"
+)
+
+// Name returns Name or, with Force, ForceName.
 func (f *Fault) Name() string {
 	if f.Force {
-		return "pod-delete-force"
+		return ForceName
 	}
-	return "pod-delete"
+	return Name
 }
 
 // Available always succeeds: deleting a pod needs only the API.
