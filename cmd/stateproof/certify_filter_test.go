@@ -13,9 +13,8 @@ import (
 func TestCertifyFilterString(t *testing.T) {
 	want := "!negative && check: containsAny {provisioning, data-pod-delete, data-node-restart, data-node-loss, " +
 		"data-drain, identity, power-cut, volume-expansion, access-modes, reclaim-policy, pvc-retention} && " +
-		"workload: isSubsetOf {mysql, redis, wordpress} && fault: isSubsetOf {node-drain, node-failure-kill, " +
-		"node-failure-pause, node-failure-stop, pod-delete, pod-delete-force}"
-	if got := certifyFilter(workloads.Names(), faults.Names(), ""); got != want {
+		"workload: isSubsetOf {a, b} && fault: isSubsetOf {node-drain, pod-delete}"
+	if got := certifyFilter([]string{"a", "b"}, []string{"node-drain", "pod-delete"}, ""); got != want {
 		t.Errorf("filter\n got %s\nwant %s", got, want)
 	}
 	if got := certifyFilter([]string{"mysql"}, []string{"pod-delete"}, " slow "); got[0] != '(' || got[len(got)-len(") && (slow)"):] != ") && (slow)" {

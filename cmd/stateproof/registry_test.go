@@ -76,7 +76,7 @@ func TestRegisteredFakesReachTheCLIAndTheSuites(t *testing.T) {
 		{[]string{"agent", "--help"}, []string{"fakedb", "Write rows to FakeDB"}},
 		{[]string{"agent", "fakedb", "--help"}, []string{"--fake-host"}},
 		{[]string{"workloads"}, []string{"fakedb", "a fake database for the registry test"}},
-		{[]string{"workloads", "--names"}, []string{"fakedb,mysql,redis,wordpress"}},
+		{[]string{"workloads", "--names"}, []string{strings.Join(workloads.Names(), ",") + "\n", "fakedb,"}},
 		{[]string{"faults"}, []string{"meteor-strike", "data-pod-delete", "a fake fault for the registry test"}},
 		{[]string{"certify", "--help"}, []string{"fakedb", "meteor-strike"}},
 	} {

@@ -10,9 +10,10 @@ import (
 // TestEveryKindMakesFaultsOfItsName: the fault a path makes names itself as its kind does, so
 // that an injection record (faults.Injection.Fault) and the spec's fault label agree.
 func TestEveryKindMakesFaultsOfItsName(t *testing.T) {
-	want := []string{"node-drain", "node-failure-kill", "node-failure-pause", "node-failure-stop", "pod-delete", "pod-delete-force"}
-	if got := faults.Names(); !slices.Equal(got, want) {
-		t.Errorf("registered faults %v, want %v", got, want)
+	for _, want := range []string{"node-drain", "node-failure-kill", "node-failure-pause", "node-failure-stop", "pod-delete", "pod-delete-force"} {
+		if !slices.Contains(faults.Names(), want) {
+			t.Errorf("registered faults %v lack %s", faults.Names(), want)
+		}
 	}
 	for _, k := range faults.All() {
 		for _, p := range k.Paths {
