@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stateproof/stateproof/fixtures/workloads"
 )
 
 // execute runs the root command with args in a fresh directory and returns its error.
@@ -30,9 +32,9 @@ func TestCertifyFlagErrors(t *testing.T) {
 	}{
 		{"no class", nil, []string{"--storage-class is required"}},
 		{"bad class name", []string{"--storage-class", "Fast_SSD"}, []string{`--storage-class "Fast_SSD" is not a valid StorageClass name`}},
-		{"unknown workload", []string{"--storage-class", "standard", "--workloads", "mysql,postgres"},
-			[]string{`--workloads: unknown workload "postgres"; valid: mysql, redis, wordpress`}},
-		{"empty workloads", []string{"--storage-class", "standard", "--workloads", " , "}, []string{"--workloads is empty; give one or more of: mysql, redis, wordpress"}},
+		{"unknown workload", []string{"--storage-class", "standard", "--workloads", "mysql,nosuchdb"},
+			[]string{`--workloads: unknown workload "nosuchdb"; valid: ` + strings.Join(workloads.Names(), ", ")}},
+		{"empty workloads", []string{"--storage-class", "standard", "--workloads", " , "}, []string{"--workloads is empty; give one or more of: " + strings.Join(workloads.Names(), ", ")}},
 		{"unknown fault", []string{"--storage-class", "standard", "--faults", "pod-delete,meteor"},
 			[]string{`--faults: unknown fault "meteor"; valid: node-drain, node-failure-kill, node-failure-pause, node-failure-stop, pod-delete, pod-delete-force`}},
 		{"zero timeout", []string{"--storage-class", "standard", "--timeout", "0s"}, []string{"--timeout 0s: must be positive"}},
