@@ -1,6 +1,7 @@
 // Package faults defines what a fault is for stateproof: a value that can say whether it can run
 // on this cluster, inject itself into a target, and record what it observed, so that a fault that
-// could not be injected is an error, never a pass. One package per fault kind implements it.
+// could not be injected is an error, never a pass. One package per fault kind implements it and
+// registers its kinds (Register, Kind): the registry is the one list of faults.
 package faults
 
 import (

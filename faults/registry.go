@@ -18,6 +18,16 @@ const LabelKey = "fault"
 // RecoveryLabelKey is the key of a spec's recovery-path label: "recovery:<path>".
 const RecoveryLabelKey = "recovery"
 
+// Spec limits of the data-survival specs: deploy, write, fault, recover, read back.
+const (
+	// PodSpecTimeout bounds a spec whose fault hits a pod (a deleted pod is recreated at once).
+	PodSpecTimeout = 15 * time.Minute
+	// NodeSpecTimeout bounds a spec whose fault hits a node: the node lifecycle controller takes
+	// its node-monitor grace period to see a failed node, and the node (or the pod elsewhere)
+	// must come back; a drain waits for the evicted pod to be Ready again.
+	NodeSpecTimeout = 20 * time.Minute
+)
+
 // Kind is one registered fault, as etcd's robustness tests list their failpoints: the single
 // source from which the suites' data-survival table, certify's --faults, `stateproof faults`
 // and the preflight's permission list are derived. A fault package registers its kinds in an
@@ -25,7 +35,7 @@ const RecoveryLabelKey = "recovery"
 type Kind struct {
 	// Name is the label value (fault:<Name>) and the --faults value, e.g. "node-failure-stop".
 	Name string
-	// Summary is one line for --help and `stateproof faults`.
+	// Summary is one line for `stateproof faults`.
 	Summary string
 	// Paths are its recovery paths, each one row of the data-survival table (at least one).
 	Paths []Path
@@ -71,9 +81,10 @@ type Deps struct {
 	// ReadyTimeout bounds how long a recreated pod or a returning node may take to be Ready.
 	ReadyTimeout time.Duration
 	// Protected are label selectors of the harness's own pods (the in-cluster writer), whose
-	// node a fault refuses to disrupt (ErrRefused).
+	// node a fault that evicts pods refuses to disrupt (ErrRefused); the node failures refuse
+	// the control-plane node by themselves.
 	Protected []string
-	// Log receives progress lines; nil discards them.
+	// Log receives progress lines of the faults that write any (a drain); nil discards them.
 	Log io.Writer
 }
 
@@ -135,8 +146,10 @@ func validate(k Kind) error {
 	if _, dup := Lookup(k.Name); dup {
 		return fmt.Errorf("fault %s registered twice", k.Name)
 	}
-	for _, p := range k.Paths {
+	for i, p := range k.Paths {
 		switch {
+		case slices.ContainsFunc(k.Paths[:i], func(q Path) bool { return q.Recovery == p.Recovery }):
+			return fmt.Errorf("fault %s: two paths with recovery %q", k.Name, p.Recovery)
 		case p.Text == "" || p.Timeout <= 0 || p.New == nil:
 			return fmt.Errorf("fault %s path %q: Text, Timeout and New are required", k.Name, p.Recovery)
 		case !p.Check.Known():
@@ -146,14 +159,21 @@ func validate(k Kind) error {
 	return nil
 }
 
-// All returns every registered kind, sorted by name.
+// All returns every registered kind in the order of the certificate's rows (check.All) their
+// first path decides, then by name: pod deletes, node failures, drains.
 func All() []Kind {
 	all := slices.Clone(registry)
-	slices.SortFunc(all, func(a, b Kind) int { return strings.Compare(a.Name, b.Name) })
+	row := func(k Kind) int { return slices.Index(check.All, k.Paths[0].Check) }
+	slices.SortFunc(all, func(a, b Kind) int {
+		if d := row(a) - row(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
 	return all
 }
 
-// Names returns the names of every registered kind, sorted.
+// Names returns the names of every registered kind, in the order of All.
 func Names() []string {
 	var names []string
 	for _, k := range All() {

@@ -7,10 +7,11 @@ package reports
 
 import (
 	"fmt"
-	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // SchemaVersion identifies the certificate format; it is the value of Certificate.SchemaVersion

@@ -2,9 +2,10 @@ package reports
 
 import (
 	"fmt"
-	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // RowDifference is one check whose verdict differs between two certificates.

@@ -1,11 +1,12 @@
 package reports
 
 import (
-	"github.com/stateproof/stateproof/reports/check"
 	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // kindPair returns certificates shaped like kind's two classes: the same specs, except that

@@ -1,10 +1,11 @@
 package reports
 
 import (
-	"github.com/stateproof/stateproof/reports/check"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 func TestRowFigures(t *testing.T) {

@@ -3,7 +3,6 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/stateproof/stateproof/reports/check"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/stateproof/stateproof/reports/check"
 	"github.com/stateproof/stateproof/suites/record"
 )
 

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/stateproof/stateproof/reports/check"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 func TestJSONRoundTrip(t *testing.T) {

@@ -2,12 +2,12 @@ package reports
 
 import (
 	"encoding/json"
-	"github.com/stateproof/stateproof/reports/check"
 	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/stateproof/stateproof/reports/check"
 	"github.com/stateproof/stateproof/suites/record"
 )
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stateproof/stateproof/reports/check"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // ValidationError lists every way a document departs from the certificate schema or from the

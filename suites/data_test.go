@@ -4,6 +4,8 @@ package suites
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -65,8 +67,8 @@ func deploy(ctx SpecContext, w workloads.Workload, s site) (faults.Target, func(
 		Client: env.client, Namespace: s.ns, StorageClass: s.storageClass, Nodes: s.nodes, Images: env.images, ReadyTimeout: flags.readyTimeout,
 	})
 	Expect(err).NotTo(HaveOccurred())
-	for k, v := range d.Settings {
-		AddReportEntry(k, v)
+	for _, k := range slices.Sorted(maps.Keys(d.Settings)) {
+		AddReportEntry(k, d.Settings[k])
 	}
 	return d.Target, func() *agent.Handle {
 		spec := d.Agent

@@ -19,6 +19,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/kube/lease"
 	"github.com/stateproof/stateproof/fixtures/platform/images"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/record"
 )
@@ -40,6 +41,9 @@ func newEnvironment(ctx context.Context) (*environment, error) {
 	var err error
 	if e.images, err = images.ReadSetFile(flags.imagesFile); err != nil {
 		return nil, err
+	}
+	if missing := e.images.Missing(workloads.Images()); len(missing) > 0 {
+		return nil, fmt.Errorf("image references %s lack the workload images %v (written before those workloads were added): run `make images` again", flags.imagesFile, missing)
 	}
 	if e.client, err = kube.Connect(ctx, flags.kubeconfig, flags.kubeContext); err != nil {
 		return nil, err

@@ -43,7 +43,12 @@ func newWorkloadAgentCommand(w workloads.Workload, cfg *agent.Config) *cobra.Com
 	if long == "" {
 		long = w.Agent.Short + ".\nThe password is read from the environment variable WORKLOAD_PASSWORD."
 	}
-	sub := &cobra.Command{Use: w.Name, Short: w.Agent.Short, Long: long, Args: cobra.NoArgs}
+	sub := &cobra.Command{Use: w.Name, Short: w.Agent.Short, Long: long, Args: func(_ *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("agent %s takes no arguments, got %q: its settings are flags (--help lists them)", w.Name, args)}
+		}
+		return nil
+	}}
 	newClient := w.Agent.Flags(sub.Flags())
 	sub.RunE = func(cmd *cobra.Command, _ []string) error {
 		client, err := newClient(*cfg, os.Getenv("WORKLOAD_PASSWORD"))

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stateproof/stateproof/fixtures/workloads"
-	"github.com/stateproof/stateproof/reports/check"
-
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -21,7 +18,9 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/reports"
+	"github.com/stateproof/stateproof/reports/check"
 )
 
 // defaultInterruptGrace is how long the suites may take, after an interrupt, to undo the faults

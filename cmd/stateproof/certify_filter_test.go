@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 )

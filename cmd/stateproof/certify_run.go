@@ -73,13 +73,17 @@ func faultsAvailable(ctx context.Context, client *kube.Client, selected []string
 			continue
 		}
 		if err := k.Available(ctx, client); err != nil {
-			var api []string
-			for _, other := range faults.All() {
-				if other.Available == nil {
-					api = append(api, other.Name)
+			var api []string // the selected faults that need only the API
+			for _, other := range selected {
+				if o, ok := faults.Lookup(other); ok && o.Available == nil {
+					api = append(api, other)
 				}
 			}
-			return fmt.Errorf("fault %s cannot run on this cluster: %w; leave it out with --faults (e.g. --faults %s: the checks only it decides then stay not run, so the class cannot be certified)", name, err, strings.Join(api, ","))
+			leave := "leave it out with --faults"
+			if len(api) > 0 {
+				leave += " " + strings.Join(api, ",")
+			}
+			return fmt.Errorf("fault %s cannot run on this cluster: %w; %s (the checks only it decides then stay not run, so the class cannot be certified)", name, err, leave)
 		}
 	}
 	return nil

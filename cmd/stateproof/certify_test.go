@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 )
 
@@ -36,7 +37,7 @@ func TestCertifyFlagErrors(t *testing.T) {
 			[]string{`--workloads: unknown workload "nosuchdb"; valid: ` + strings.Join(workloads.Names(), ", ")}},
 		{"empty workloads", []string{"--storage-class", "standard", "--workloads", " , "}, []string{"--workloads is empty; give one or more of: " + strings.Join(workloads.Names(), ", ")}},
 		{"unknown fault", []string{"--storage-class", "standard", "--faults", "pod-delete,meteor"},
-			[]string{`--faults: unknown fault "meteor"; valid: node-drain, node-failure-kill, node-failure-pause, node-failure-stop, pod-delete, pod-delete-force`}},
+			[]string{`--faults: unknown fault "meteor"; valid: ` + strings.Join(faults.Names(), ", ")}},
 		{"zero timeout", []string{"--storage-class", "standard", "--timeout", "0s"}, []string{"--timeout 0s: must be positive"}},
 		{"negative ready timeout", []string{"--storage-class", "standard", "--ready-timeout", "-1m"}, []string{"--ready-timeout -1m0s: must be positive"}},
 		{"bad label filter", []string{"--storage-class", "standard", "--label-filter", "slow &"}, []string{`--label-filter "slow &" is not a Ginkgo label filter`}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,9 +28,12 @@ in --images-file.
 
 Modes (--mode, or IMAGES):
   offline   build the kind node image (Kubernetes from the Go module proxy, Debian bookworm
-            rootfs), MariaDB, Redis and WordPress images from Debian packages: 20-25 min cold
-  upstream  pull kindest/node:<version> and the official mysql, redis and wordpress images
+            rootfs) and the workload images from Debian packages: 20-25 min cold
+  upstream  pull kindest/node:<version>; the nodes pull the official workload images
   auto      upstream when the registry answers within 5 s, else offline (default)
+
+The workload images (stateproof workloads lists who uses them):
+` + catalogueHelp() + `
 
 The agent image (FROM scratch with this static binary) is built in every mode. Each image
 carries the hash of its inputs in the label io.stateproof.inputs; an image whose inputs did
@@ -82,4 +86,14 @@ func defaultCacheDir() (string, error) {
 		return "", fmt.Errorf("no cache dir: set STATEPROOF_CACHE: %w", err)
 	}
 	return filepath.Join(d, "stateproof"), nil
+}
+
+// catalogueHelp lists the registered workload images, one per line: offline reference, what
+// it is, upstream reference.
+func catalogueHelp() string {
+	var b strings.Builder
+	for _, img := range workloads.Images() {
+		fmt.Fprintf(&b, "  %-26s %s (offline); %s upstream\n", img.Offline, img.About, img.Upstream)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

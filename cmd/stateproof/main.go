@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 )

@@ -13,8 +13,8 @@ import (
 	_ "github.com/stateproof/stateproof/fixtures/workloads/all" // every workload registers itself
 )
 
-// newWorkloadsCommand is `stateproof workloads`: the registered workloads, one per line, as
-// --workloads and the Makefile take them.
+// newWorkloadsCommand is `stateproof workloads`: the registered workloads, one per line, with
+// their images and what the agent writes (Summary).
 func newWorkloadsCommand() *cobra.Command {
 	var names bool
 	cmd := &cobra.Command{
@@ -22,7 +22,7 @@ func newWorkloadsCommand() *cobra.Command {
 		Short: "List the reference workloads (the values of certify --workloads)",
 		Long: `List every registered reference workload: its name (the value of certify --workloads and
 of the suites' workload:<name> label), its images and what its agent writes. With --names, only
-the names, comma-separated (what the Makefile passes to certify).`,
+the names, comma-separated, as --workloads takes them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()

@@ -65,7 +65,7 @@ type Fault struct {
 }
 
 // Name returns "node-drain".
-func (f *Fault) Name() string { return "node-drain" }
+func (f *Fault) Name() string { return Name }
 
 // Available returns nil when the API server serves the pods/eviction subresource (found through
 // discovery by kubectl's drain.CheckEvictionSupport), else an error saying why: node-drain

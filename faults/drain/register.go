@@ -1,8 +1,6 @@
 package drain
 
 import (
-	"time"
-
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/reports/check"
@@ -18,7 +16,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:    Name,
 		Summary: "cordon the pod's node and evict its pods through the Eviction API (kubectl drain), honouring PodDisruptionBudgets; uncordon to recover",
-		Paths: []faults.Path{{Text: "when its node is drained", Check: check.DataDrain, Timeout: 20 * time.Minute, EvictsNode: true, New: func(d faults.Deps) faults.Fault {
+		Paths: []faults.Path{{Text: "when its node is drained", Check: check.DataDrain, Timeout: faults.NodeSpecTimeout, EvictsNode: true, New: func(d faults.Deps) faults.Fault {
 			return &Fault{Client: d.Client, Protected: d.Protected, Log: d.Log}
 		}}},
 		Access: []kube.Access{

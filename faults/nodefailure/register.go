@@ -2,17 +2,11 @@ package nodefailure
 
 import (
 	"context"
-	"time"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/reports/check"
 )
-
-// specTimeout is the limit of a node-failure spec: the node lifecycle controller takes its
-// node-monitor grace period to see the node fail, and the node (or the pod elsewhere) must come
-// back.
-const specTimeout = 20 * time.Minute
 
 // A failed node's pod stays bound to it until the node returns or is declared out of service
 // (KEP-2268). Each mode is one fault kind; a paused node has no out-of-service path (its
@@ -27,12 +21,12 @@ func init() {
 	for _, mode := range []Mode{Stop, Kill, Pause} {
 		paths := []faults.Path{{
 			Recovery: string(NodeReturns), Text: "when its node is " + texts[mode] + " and comes back",
-			Check: check.DataNodeRestart, Timeout: specTimeout, New: newFault(mode, NodeReturns),
+			Check: check.DataNodeRestart, Timeout: faults.NodeSpecTimeout, New: newFault(mode, NodeReturns),
 		}}
 		if mode != Pause {
 			paths = append(paths, faults.Path{
 				Recovery: string(OutOfService), Text: "when its node is " + texts[mode] + " and declared out of service",
-				Check: check.DataNodeLoss, Timeout: specTimeout, Spare: 1, MovesPod: true, New: newFault(mode, OutOfService),
+				Check: check.DataNodeLoss, Timeout: faults.NodeSpecTimeout, Spare: 1, MovesPod: true, New: newFault(mode, OutOfService),
 			})
 		}
 		faults.Register(faults.Kind{

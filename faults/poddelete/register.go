@@ -1,16 +1,10 @@
 package poddelete
 
 import (
-	"time"
-
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/reports/check"
 )
-
-// specTimeout is the limit of a pod-delete spec: deploy, write, delete, wait for the
-// replacement, read back.
-const specTimeout = 15 * time.Minute
 
 // A deleted StatefulSet pod is recreated under the same name with the same PVC
 // (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage).
@@ -23,7 +17,7 @@ func init() {
 		faults.Register(faults.Kind{
 			Name:    (&Fault{Force: force}).Name(),
 			Summary: summary,
-			Paths: []faults.Path{{Text: text, Check: check.DataPodDelete, Timeout: specTimeout, New: func(d faults.Deps) faults.Fault {
+			Paths: []faults.Path{{Text: text, Check: check.DataPodDelete, Timeout: faults.PodSpecTimeout, New: func(d faults.Deps) faults.Fault {
 				return &Fault{Client: d.Client, Force: force, RecreateTimeout: d.ReadyTimeout}
 			}}},
 			Access: []kube.Access{{Verb: "delete", Resource: "pods"}},
