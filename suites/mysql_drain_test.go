@@ -14,6 +14,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/workloads/mysql"
 	"github.com/stateproof/stateproof/suites/judge"
 	"github.com/stateproof/stateproof/suites/labels"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 var _ = Describe("MySQL", Label(mysql.Workload().Label()), func() {
@@ -89,11 +90,10 @@ var _ = Describe("MySQL", Label(mysql.Workload().Label()), func() {
 			pods.waitUntil(ctx, "every MySQL pod Ready again", []string{mysql.PodName(0), mysql.PodName(1), mysql.PodName(2)}, judge.PodEvent.Healthy)
 
 			By("judging the PodDisruptionBudget over every pod change the watch saw")
+			enter(record.PhaseJudging)
 			events := pods.Events()
-			budget := judge.CheckDisruptionBudget(events, replicas, mysql.MaxUnavailable)
-			AddReportEntry("disruption budget verdict", budget)
 			AddReportEntry("evictions refused with 429", refusals(r.inj.Evictions, next.String()))
-			Expect(budget.Err()).NotTo(HaveOccurred())
+			pods.judged(record.WatchCheck{Judge: record.JudgeBudget, Check: record.CheckBudget, Replicas: replicas, MaxUnavailable: mysql.MaxUnavailable})
 			readyAt, ok := judge.FirstReadyAfter(events, target.Pod, inj.End)
 			Expect(ok).To(BeTrue(), "%s never became Ready again after the first drain", target)
 			AddReportEntry(fmt.Sprintf("%s back Ready after seconds", target.Pod), readyAt.Sub(inj.Start).Seconds())

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/drain"
@@ -43,6 +44,9 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			target := faults.Target{Namespace: ns, Pod: statefulset.PodName(1)}
 			requireApplicable(ctx, s, f, target)
 			before := webIdentities(ctx, ns, replicas)
+			for _, id := range before {
+				Expect(judge.CheckSeenIdentity(id)).To(Succeed(), "before the fault: nothing to compare with")
+			}
 
 			injectAndRecover(ctx, f, target)
 			enter(record.PhaseJudging)
@@ -50,7 +54,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			after := webIdentities(ctx, ns, replicas)
 			AddReportEntry("identities before", before)
 			AddReportEntry("identities after", after)
-			identitiesKept(record.IdentityEvidence{Before: before, After: after})
+			identitiesKept(record.IdentityEvidence{Before: before, After: after, Seen: true})
 		},
 		identityEntry("when a pod is deleted", poddelete.Name, "", 10*time.Minute),
 		identityEntry("when a pod's node is killed and comes back", nodefailure.Name(nodefailure.Kill), string(nodefailure.NodeReturns), 15*time.Minute),
@@ -65,28 +69,52 @@ func identityEntry(text, name, recovery string, timeout time.Duration) TableEntr
 	return Entry(text, Label(k.Labels(p)...), newFault, 1, SpecTimeout(timeout))
 }
 
-// webIdentities reads the identity of each of the fixture's replicas pods, waiting (at most
-// 90 s: CoreDNS caches answers for up to 30 s) until each is seen as given: container hostname =
-// spec.hostname and the DNS name, resolved from the next pod, = the pod's current IP.
+// webIdentities reads the identity of each of the fixture's replicas pods as it is seen:
+// container hostname, and the DNS name resolved from the next pod. It polls (at most 90 s:
+// CoreDNS caches answers for up to 30 s) until each is seen as given (judge.CheckSeenIdentity)
+// and returns the last reading: a mismatch that outlasts the wait is the identity judge's
+// failure (IdentityEvidence.Seen), not the harness's. A pod that could not be read at all in
+// that time fails the spec as an error.
 func webIdentities(ctx context.Context, ns string, replicas int) []judge.Identity {
 	ids := make([]judge.Identity, replicas)
 	for k := range ids {
-		Eventually(func(g Gomega) {
-			id := readIdentity(ctx, g, ns, statefulset.PodName(k), statefulset.ClaimTemplate)
-			var err error
-			id.ContainerHostname, err = env.client.Exec(ctx, ns, id.PodName, statefulset.Name, "cat", "/proc/sys/kernel/hostname")
-			g.Expect(err).NotTo(HaveOccurred())
-			dnsName := fmt.Sprintf("%s.%s.%s.svc.cluster.local", id.PodName, statefulset.Name, ns)
-			out, err := env.client.Exec(ctx, ns, statefulset.PodName((k+1)%replicas), statefulset.Name, "getent", "hosts", dnsName)
-			g.Expect(err).NotTo(HaveOccurred())
-			for _, line := range strings.Split(out, "\n") {
-				if f := strings.Fields(line); len(f) > 0 && !slices.Contains(id.DNSAddresses, f[0]) {
-					id.DNSAddresses = append(id.DNSAddresses, f[0])
-				}
+		var read bool
+		var lastErr error
+		_ = wait.PollUntilContextTimeout(ctx, 2*time.Second, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+			id, err := seenIdentity(ctx, ns, k, replicas)
+			if lastErr = err; err != nil {
+				return false, nil
 			}
-			ids[k] = id
-			g.Expect(judge.CheckSeenIdentity(id)).To(Succeed())
-		}).WithContext(ctx).WithTimeout(90 * time.Second).WithPolling(2 * time.Second).Should(Succeed())
+			ids[k], read = id, true
+			return judge.CheckSeenIdentity(id) == nil, nil
+		})
+		Expect(read).To(BeTrue(), "could not read the identity of %s/%s: %v", ns, statefulset.PodName(k), lastErr)
 	}
 	return ids
+}
+
+// seenIdentity reads pod k's identity (readIdentity) with its container hostname and what its
+// DNS name resolves to from the next pod; the error says which read failed.
+func seenIdentity(ctx context.Context, ns string, k, replicas int) (judge.Identity, error) {
+	var id judge.Identity
+	err := InterceptGomegaFailure(func() {
+		id = readIdentity(ctx, Default, ns, statefulset.PodName(k), statefulset.ClaimTemplate)
+	})
+	if err != nil {
+		return id, err
+	}
+	if id.ContainerHostname, err = env.client.Exec(ctx, ns, id.PodName, statefulset.Name, "cat", "/proc/sys/kernel/hostname"); err != nil {
+		return id, err
+	}
+	dnsName := fmt.Sprintf("%s.%s.%s.svc.cluster.local", id.PodName, statefulset.Name, ns)
+	out, err := env.client.Exec(ctx, ns, statefulset.PodName((k+1)%replicas), statefulset.Name, "getent", "hosts", dnsName)
+	if err != nil {
+		return id, fmt.Errorf("resolve %s from %s: %w", dnsName, statefulset.PodName((k+1)%replicas), err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(id.DNSAddresses, f[0]) {
+			id.DNSAddresses = append(id.DNSAddresses, f[0])
+		}
+	}
+	return id, nil
 }

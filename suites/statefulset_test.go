@@ -16,6 +16,7 @@ import (
 	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/fixtures/workloads/statefulset"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // The StatefulSet controller's ordering guarantees
@@ -33,17 +34,15 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			By("scaling 1 → 5")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
-			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
-			AddReportEntry("creation order verdict", created)
-			Expect(created.Err()).NotTo(HaveOccurred())
-			Expect(created.Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
+			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
+			enter(record.PhaseJudging)
+			pods.judged(ordering(record.CheckCreation, initial))
 
 			By("scaling 5 → 1")
 			Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "web-1..web-4 deleted", webPods(1, 5), func(e judge.PodEvent) bool { return e.Deleted })
-			removed := judge.CheckOrderedDeletion(pods.Events(), statefulset.Name, initial)
-			AddReportEntry("deletion order verdict", removed)
-			Expect(removed.Err()).NotTo(HaveOccurred())
+			enter(record.PhaseJudging)
+			pods.judged(ordering(record.CheckDeletion, initial))
 		})
 
 	It("does not create the next pod before a pod deleted during scale-up is Ready again (OrderedReady)",
@@ -80,9 +79,8 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			Expect(back).To(BeNumerically("<", len(events)), "the watch never showed web-2 deleted and Ready again")
 			Expect(created4).To(BeNumerically(">", deleted), "web-4 existed before web-2 was deleted: the fault came too late to test anything")
 			Expect(created4).To(BeNumerically(">", back), "web-4 was created before web-2 was Ready again")
-			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
-			AddReportEntry("creation order verdict", created)
-			Expect(created.Err()).NotTo(HaveOccurred())
+			enter(record.PhaseJudging)
+			pods.judged(ordering(record.CheckCreation, initial))
 		})
 
 	It("reports misordering for a Parallel StatefulSet (control: the ordering checker detects it)",
@@ -92,10 +90,11 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			By("scaling 1 → 5 with podManagementPolicy Parallel")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
-			created := judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial)
-			AddReportEntry("creation order verdict", created)
-			Expect(created.Err()).To(HaveOccurred(), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
-			Expect(created.Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
+			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
+			negativeControl()
+			enter(record.PhaseJudging)
+			j := pods.judge(ordering(record.CheckCreation, initial))
+			Expect(j.Outcome).To(Equal(record.Fail), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
 		})
 
 	It("rolls out a template change from the highest ordinal down, each pod Ready before the next, and only at or above the partition",
@@ -106,19 +105,17 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			update, err := statefulset.RollOut(ctx, env.client, ns, "1", 2, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
 			pods.waitUntil(ctx, "web-2 Ready at the update revision", webPods(2, 3), atRevision(update))
-			partial := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2)
-			AddReportEntry("rolling update verdict, partition 2", partial)
-			Expect(partial.Err()).NotTo(HaveOccurred())
-			Expect(partial.Terminated).To(Equal(1), "partition 2 must replace web-2 only")
+			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2).Terminated).To(Equal(1), "partition 2 must replace web-2 only")
+			enter(record.PhaseJudging)
+			pods.judged(rollingUpdate(initial, update, 2))
 
 			By("lowering the partition to 0: web-1, then web-0")
 			update, err = statefulset.RollOut(ctx, env.client, ns, "1", 0, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
 			pods.waitUntil(ctx, "every pod Ready at the update revision", webPods(0, 3), atRevision(update))
-			full := judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0)
-			AddReportEntry("rolling update verdict, partition 0", full)
-			Expect(full.Err()).NotTo(HaveOccurred())
-			Expect(full.Terminated).To(Equal(3), "each of the 3 pods must have been replaced exactly once")
+			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0).Terminated).To(Equal(3), "each of the 3 pods must have been replaced exactly once")
+			enter(record.PhaseJudging)
+			pods.judged(rollingUpdate(initial, update, 0))
 		})
 })
 
@@ -141,6 +138,20 @@ func watchedWeb(ctx context.Context, replicas int, policy appsv1.PodManagementPo
 	deployWeb(ctx, s, statefulset.Params{Replicas: replicas, PodManagementPolicy: policy})
 	pods = watchPods(ctx, ns, statefulset.Selector)
 	return ns, pods, len(pods.Events())
+}
+
+// ordering is the ordering check (record.CheckCreation or CheckDeletion) of the fixture's
+// StatefulSet over the watch after its first initial events.
+func ordering(check string, initial int) record.WatchCheck {
+	return record.WatchCheck{Judge: record.JudgeOrdering, Check: check, StatefulSet: statefulset.Name, Initial: initial}
+}
+
+// rollingUpdate is the rolling-update check of the fixture's StatefulSet towards revision update
+// with partition, over the watch after its first initial events.
+func rollingUpdate(initial int, update string, partition int) record.WatchCheck {
+	c := ordering(record.CheckRollingUpdate, initial)
+	c.Update, c.Partition = update, partition
+	return c
 }
 
 // webPods returns the names of the fixture's pods with ordinals from..to-1.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // podWatch records every change of a workload's pods that one watch delivered, in its order, for
@@ -41,9 +42,30 @@ func watchPods(ctx context.Context, ns, selector string) *podWatch {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() {
 		stop()
-		writeJSON(filepath.Join(specArtifacts(""), "pod-events.json"), w.Events())
+		writeJSON(filepath.Join(specArtifacts(""), record.PodEventsFile), w.Events())
 	})
 	return w
+}
+
+// judge runs check c over the events recorded so far (record.JudgeWatch) and records it on the
+// spec's record with the number of events it read, so that `stateproof judge` replays exactly
+// those. It returns the judgement without failing the spec (a negative control expects a
+// failure); judged does both.
+func (w *podWatch) judge(c record.WatchCheck) record.Judgement {
+	events := w.Events()
+	c.Events = len(events)
+	j := record.JudgeWatch(c, events)
+	recorded(func(r *record.Spec) {
+		r.Watch = append(r.Watch, c)
+		r.Add(j)
+	})
+	return j
+}
+
+// judged is judge, failing the spec unless the judgement passed.
+func (w *podWatch) judged(c record.WatchCheck) {
+	GinkgoHelper()
+	failUnlessPassed([]record.Judgement{w.judge(c)})
 }
 
 // Events returns a copy of the events recorded so far, in watch order.

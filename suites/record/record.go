@@ -103,6 +103,11 @@ const (
 	JudgeRegisters Judge = "registers"
 	// JudgeIdentity: StatefulSet pods kept name, hostname, PVC and PV (recomputable).
 	JudgeIdentity Judge = "identity"
+	// JudgeOrdering: StatefulSet pods created, deleted or replaced in ordinal order
+	// (recomputable from the pod watch, see WatchCheck).
+	JudgeOrdering Judge = "ordering"
+	// JudgeBudget: the PodDisruptionBudget was never violated (recomputable from the pod watch).
+	JudgeBudget Judge = "budget"
 	// JudgeStorage: a StorageClass behaviour observed live (binding, access modes, reclaim,
 	// expansion, PVC retention); not recomputable.
 	JudgeStorage Judge = "storage"
@@ -169,9 +174,12 @@ type Figures struct {
 // after recovery, and whether the pod had to be replaced.
 type IdentityEvidence struct {
 	// Replaced selects judge.CheckReplacedSameIdentity instead of judge.CheckSameIdentity.
-	Replaced bool             `json:"replaced,omitempty"`
-	Before   []judge.Identity `json:"before"`
-	After    []judge.Identity `json:"after"`
+	Replaced bool `json:"replaced,omitempty"`
+	// Seen says the identities were measured as the pods are seen (container hostname, DNS
+	// record): every pod after recovery must also pass judge.CheckSeenIdentity.
+	Seen   bool             `json:"seen,omitempty"`
+	Before []judge.Identity `json:"before"`
+	After  []judge.Identity `json:"after"`
 }
 
 // Spec is the record of one spec.
@@ -209,6 +217,8 @@ type Spec struct {
 	Data *DataInput `json:"data,omitempty"`
 	// Identity is the identity judge's evidence; nil when not judged.
 	Identity *IdentityEvidence `json:"identity,omitempty"`
+	// Watch lists the judgements made from the pod watch (PodEventsFile), in order.
+	Watch []WatchCheck `json:"watch,omitempty"`
 	// Images are the images the spec's pods really ran, as their kubelets reported them.
 	Images []Image `json:"images,omitempty"`
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // JudgeIdentityEvidence judges ev: every pod's identity after recovery against its identity before
-// (judge.CheckReplacedSameIdentity when ev.Replaced, else judge.CheckSameIdentity). A pod
-// missing from After is a failure.
+// (judge.CheckReplacedSameIdentity when ev.Replaced, else judge.CheckSameIdentity) and, when
+// ev.Seen, as the pod is seen (judge.CheckSeenIdentity: hostname and DNS record). A pod missing
+// from After is a failure.
 func JudgeIdentityEvidence(ev IdentityEvidence) Judgement {
 	check := judge.CheckSameIdentity
 	if ev.Replaced {
@@ -27,18 +28,22 @@ func JudgeIdentityEvidence(ev IdentityEvidence) Judgement {
 			continue
 		}
 		errs = append(errs, check(before, ev.After[i]))
+		if ev.Seen {
+			errs = append(errs, judge.CheckSeenIdentity(ev.After[i]))
+		}
 	}
 	return Judged(JudgeIdentity, errors.Join(errs...))
 }
 
 // Rejudge re-runs, from the spec's record s and the evidence files in its folder dir, every
-// judge that can be recomputed (data, recovery, preconditions, RPO, registers, identity) and
+// judge that can be recomputed (data, recovery, preconditions, RPO, registers, identity, and the
+// ordering and budget judges of the pod watch) and
 // returns the spec's judgements with the recorded ones of those judges replaced by the
 // recomputed ones, in the recorded order, and the recomputed figures. Observed judgements are
 // kept as recorded; any other must be recomputed. The error names an evidence file that is
 // missing or unreadable, or a judgement not marked observed that no evidence recomputes.
 func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
-	recomputed := map[Judge]Judgement{}
+	recomputed := map[Judge][]Judgement{} // in the order made, for a judge that decided twice
 	figures := s.Figures
 	if s.Data != nil {
 		ops, err := readHistory(filepath.Join(dir, HistoryFile))
@@ -54,7 +59,7 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 		r := DecideData(*s.Data, ops, ids)
 		for _, j := range r.Judgements {
 			if !j.Observed {
-				recomputed[j.Judge] = j
+				recomputed[j.Judge] = append(recomputed[j.Judge], j)
 			}
 		}
 		f := r.Figures
@@ -62,16 +67,25 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 		figures = f
 	}
 	if s.Identity != nil {
-		recomputed[JudgeIdentity] = JudgeIdentityEvidence(*s.Identity)
+		recomputed[JudgeIdentity] = append(recomputed[JudgeIdentity], JudgeIdentityEvidence(*s.Identity))
+	}
+	if len(s.Watch) > 0 {
+		var events []judge.PodEvent
+		if err := readJSON(filepath.Join(dir, PodEventsFile), &events); err != nil {
+			return nil, figures, err
+		}
+		for _, c := range s.Watch {
+			recomputed[c.Judge] = append(recomputed[c.Judge], JudgeWatch(c, events))
+		}
 	}
 	var out []Judgement
 	for _, j := range s.Judgements {
 		if !j.Observed {
-			r, ok := recomputed[j.Judge]
-			if !ok {
+			rs := recomputed[j.Judge]
+			if len(rs) == 0 {
 				return nil, figures, fmt.Errorf("judgement %s is not marked observed, yet the record holds no evidence to recompute it", j.Judge)
 			}
-			j = r
+			j, recomputed[j.Judge] = rs[0], rs[1:]
 		}
 		out = append(out, j)
 	}
@@ -111,7 +125,7 @@ func readHistory(path string) ([]history.Op, error) {
 func readJSON(path string, v any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read-back: %w", err)
+		return fmt.Errorf("evidence: %w", err)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("%s: %w", path, err)

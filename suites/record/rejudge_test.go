@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stateproof/stateproof/fixtures/traffic/history"
@@ -131,5 +132,27 @@ func TestRejudgeRefusesAJudgementWithoutEvidence(t *testing.T) {
 	s.Add(Judgement{Judge: JudgeData, Outcome: Pass})
 	if _, _, err := Rejudge(s, t.TempDir()); err == nil {
 		t.Error("a data judgement without data evidence was accepted")
+	}
+}
+
+// A pod whose DNS record does not follow it after recovery fails the identity judge when the
+// identities were measured as seen; unmeasured ones are not held to it.
+func TestJudgeIdentityEvidenceSeen(t *testing.T) {
+	id := judge.Identity{PodName: "web-1", Hostname: "web-1", PVCName: "www-web-1", PVUID: "pv-1", PodIP: "10.0.0.7",
+		ContainerHostname: "web-1", DNSAddresses: []string{"10.0.0.7"}}
+	stale := id
+	stale.PodIP = "10.0.0.9" // the pod moved; its DNS record still names the old IP
+	ev := IdentityEvidence{Before: []judge.Identity{id}, After: []judge.Identity{stale}, Seen: true}
+	if j := JudgeIdentityEvidence(ev); j.Outcome != Fail || !strings.Contains(j.Message, "DNS record") {
+		t.Errorf("stale DNS record: %+v, want a failure naming the DNS record", j)
+	}
+	ev.After = []judge.Identity{id}
+	if j := JudgeIdentityEvidence(ev); j.Outcome != Pass {
+		t.Errorf("same identity, seen as given: %+v", j)
+	}
+	ev = IdentityEvidence{Before: []judge.Identity{{PodName: "mysql-0", Hostname: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv-2"}}}
+	ev.After = ev.Before
+	if j := JudgeIdentityEvidence(ev); j.Outcome != Pass {
+		t.Errorf("identity not measured as seen: %+v, want only name, hostname, PVC and PV compared", j)
 	}
 }
