@@ -248,20 +248,28 @@ func TestPauseRetriesAFailedFreeze(t *testing.T) {
 // Each call's arguments are appended to dir/calls, one line each.
 func fakeDaemon(t *testing.T, inspects int) (dir string) {
 	dir = t.TempDir()
+	// Every file is replaced by a rename, never truncated and rewritten: the CLI runs
+	// concurrently (Inject's stop, Recover's inspects) and must never read a half-written state.
 	script := `#!/bin/sh
 d=` + dir + `
+put() { echo "$2" > "$d/$1.$$"; mv "$d/$1.$$" "$d/$1"; }
+# The daemon takes the order before the call is logged: a test that kills the CLI as soon as it
+# sees the call leaves the daemon going on with it.
+case "$1" in
+stop|kill) put n 0; put going exited ;;
+pause) put n 0; put going paused ;;
+esac
 echo "$@" >> $d/calls
 case "$1" in
 inspect)
   if [ -e $d/going ]; then
-    n=$(($(cat $d/n) + 1)); echo $n > $d/n
+    n=$(($(cat $d/n) + 1)); put n $n
     if [ $n -gt ` + strconv.Itoa(inspects) + ` ]; then mv $d/going $d/state; fi
   fi
   echo "$(cat $d/state) stateproof" ;;
-stop|kill) echo exited > $d/going; echo 0 > $d/n; exec sleep 30 ;;
-pause) echo paused > $d/going; echo 0 > $d/n; exec sleep 30 ;;
-start) if [ "$(cat $d/state)" = exited ]; then echo running > $d/state; touch $d/restored; fi ;;
-unpause) if [ "$(cat $d/state)" = paused ]; then echo running > $d/state; touch $d/restored; fi ;;
+stop|kill|pause) exec sleep 30 ;;
+start) if [ "$(cat $d/state)" = exited ]; then put state running; touch $d/restored; fi ;;
+unpause) if [ "$(cat $d/state)" = paused ]; then put state running; touch $d/restored; fi ;;
 esac
 `
 	if err := os.WriteFile(filepath.Join(dir, "state"), []byte("running\n"), 0o644); err != nil {
