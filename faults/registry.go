@@ -124,8 +124,8 @@ func (k Kind) Path(recovery string) (p Path, ok bool) {
 var registry []Kind
 
 // Register adds k to the registry. It panics, a programming error found by any test, when k has
-// no name, summary or path, a path has no Text, Check, Timeout or New, its check is not a
-// certificate row, or the name is taken.
+// no valid name, no summary or no path, two paths share a recovery label, a path has no Text,
+// Timeout or New, its check is not a certificate row, or the name is taken.
 func Register(k Kind) {
 	if err := validate(k); err != nil {
 		panic("faults.Register: " + err.Error())

@@ -72,23 +72,20 @@ func identityEntry(text, name, recovery string, timeout time.Duration) TableEntr
 // webIdentities reads the identity of each of the fixture's replicas pods as it is seen:
 // container hostname, and the DNS name resolved from the next pod. It polls (at most 90 s:
 // CoreDNS caches answers for up to 30 s) until each is seen as given (judge.CheckSeenIdentity)
-// and returns the last reading: a mismatch that outlasts the wait is the identity judge's
-// failure (IdentityEvidence.Seen), not the harness's. A pod that could not be read at all in
-// that time fails the spec as an error.
+// and returns the reading of the last attempt: a mismatch that outlasts the wait is the
+// identity judge's failure (IdentityEvidence.Seen), not the harness's. A last attempt that could
+// not read the pod, or a spec that ended while waiting, fails the spec as an error: no stale
+// reading is judged.
 func webIdentities(ctx context.Context, ns string, replicas int) []judge.Identity {
 	ids := make([]judge.Identity, replicas)
 	for k := range ids {
-		var read bool
 		var lastErr error
 		_ = wait.PollUntilContextTimeout(ctx, 2*time.Second, 90*time.Second, true, func(ctx context.Context) (bool, error) {
-			id, err := seenIdentity(ctx, ns, k, replicas)
-			if lastErr = err; err != nil {
-				return false, nil
-			}
-			ids[k], read = id, true
-			return judge.CheckSeenIdentity(id) == nil, nil
+			ids[k], lastErr = seenIdentity(ctx, ns, k, replicas)
+			return lastErr == nil && judge.CheckSeenIdentity(ids[k]) == nil, nil
 		})
-		Expect(read).To(BeTrue(), "could not read the identity of %s/%s: %v", ns, statefulset.PodName(k), lastErr)
+		Expect(context.Cause(ctx)).NotTo(HaveOccurred(), "the spec ended while reading the identity of %s/%s", ns, statefulset.PodName(k))
+		Expect(lastErr).NotTo(HaveOccurred(), "could not read the identity of %s/%s", ns, statefulset.PodName(k))
 	}
 	return ids
 }

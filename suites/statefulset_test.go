@@ -34,9 +34,8 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			By("scaling 1 → 5")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
-			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
-			enter(record.PhaseJudging)
 			pods.judged(ordering(record.CheckCreation, initial))
+			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
 
 			By("scaling 5 → 1")
 			Expect(statefulset.Scale(ctx, env.client, ns, 1, flags.readyTimeout)).To(Succeed())
@@ -90,11 +89,11 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			By("scaling 1 → 5 with podManagementPolicy Parallel")
 			Expect(statefulset.Scale(ctx, env.client, ns, 5, flags.readyTimeout)).To(Succeed())
 			pods.waitUntil(ctx, "5 Ready pods", webPods(0, 5), judge.PodEvent.Healthy)
-			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
 			negativeControl()
 			enter(record.PhaseJudging)
 			j := pods.judge(ordering(record.CheckCreation, initial))
 			Expect(j.Outcome).To(Equal(record.Fail), "Parallel created pods 1..4 without waiting, yet the checker saw no violation")
+			Expect(judge.CheckOrderedCreation(pods.Events(), statefulset.Name, initial).Created).To(Equal(4), "scaling 1 → 5 must create web-1..web-4 once each")
 		})
 
 	It("rolls out a template change from the highest ordinal down, each pod Ready before the next, and only at or above the partition",
@@ -105,17 +104,16 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 			update, err := statefulset.RollOut(ctx, env.client, ns, "1", 2, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
 			pods.waitUntil(ctx, "web-2 Ready at the update revision", webPods(2, 3), atRevision(update))
-			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2).Terminated).To(Equal(1), "partition 2 must replace web-2 only")
-			enter(record.PhaseJudging)
 			pods.judged(rollingUpdate(initial, update, 2))
+			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 2).Terminated).To(Equal(1), "partition 2 must replace web-2 only")
 
 			By("lowering the partition to 0: web-1, then web-0")
 			update, err = statefulset.RollOut(ctx, env.client, ns, "1", 0, flags.readyTimeout)
 			Expect(err).NotTo(HaveOccurred())
 			pods.waitUntil(ctx, "every pod Ready at the update revision", webPods(0, 3), atRevision(update))
-			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0).Terminated).To(Equal(3), "each of the 3 pods must have been replaced exactly once")
 			enter(record.PhaseJudging)
 			pods.judged(rollingUpdate(initial, update, 0))
+			Expect(judge.CheckRollingUpdate(pods.Events(), statefulset.Name, initial, update, 0).Terminated).To(Equal(3), "each of the 3 pods must have been replaced exactly once")
 		})
 })
 

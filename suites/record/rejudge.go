@@ -89,6 +89,11 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 		}
 		out = append(out, j)
 	}
+	for _, j := range []Judge{JudgeOrdering, JudgeBudget} { // made only from the pod watch
+		if n := len(recomputed[j]); n > 0 {
+			return nil, figures, fmt.Errorf("the record lists %d pod-watch check(s) of judge %s without their judgement", n, j)
+		}
+	}
 	return out, figures, nil
 }
 

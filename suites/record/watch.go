@@ -45,10 +45,10 @@ type WatchCheck struct {
 	Events int `json:"events"`
 }
 
-// JudgeWatch judges c over the first c.Events of events. A check it does not know, or a
-// watch shorter than c.Events, is an undecided judgement naming what is wrong.
+// JudgeWatch judges c over the first c.Events of events. A check it does not know, a negative
+// c.Events or a watch shorter than it is an undecided judgement naming what is wrong.
 func JudgeWatch(c WatchCheck, events []judge.PodEvent) Judgement {
-	if c.Events > len(events) {
+	if c.Events < 0 || c.Events > len(events) {
 		return Judged(c.Judge, fmt.Errorf("%w: the %s check read %d pod events, the watch holds %d", ErrUndecided, c.Check, c.Events, len(events)))
 	}
 	events = events[:c.Events]

@@ -91,6 +91,10 @@ func TestRejudgeRecomputesPodWatchJudgements(t *testing.T) {
 	if d := Differences(s, js, figures); len(d) == 0 {
 		t.Error("an edited watch gave the recorded verdict")
 	}
+	s.Judgements = s.Judgements[:1]
+	if _, _, err := Rejudge(s, dir); err == nil || !strings.Contains(err.Error(), "without their judgement") {
+		t.Errorf("a watch check without its judgement: %v", err)
+	}
 	if err := os.Remove(filepath.Join(dir, PodEventsFile)); err != nil {
 		t.Fatal(err)
 	}
