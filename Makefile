@@ -121,13 +121,14 @@ e2e: ## Run the suites against the current cluster in PROCS parallel processes (
 	@mkdir -p $(ARTIFACTS); : > $(PROGRESS); tail=; \
 	find $(ARTIFACTS) -path $(ARTIFACTS)/certify -prune -o -name verdict.json -exec rm -f {} + ; \
 	if [ "$(PROCS)" -gt 1 ]; then tail -n +1 -F --pid=$$$$ $(PROGRESS) 2>/dev/null & tail=$$!; fi; \
-	start=$$(date +%s); rc=0; \
+	start=$$(date +%s); rc=0; run=e2e-$$start-$$$$; \
+	echo "== run id $$run (its namespaces carry stateproof.io/run=$$run, the nodes it touches stateproof.io/fault-run=$$run; after a killed run: $(BIN) cleanup --run-id $$run)"; \
 	go tool ginkgo -v --procs=$(PROCS) --randomize-all --tags=e2e --timeout=$(SUITE_TIMEOUT) --junit-report=junit.xml --json-report=report.json \
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
 	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
 	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) --progress-file=$(abspath $(PROGRESS)) \
 	  --storage-class=$(STORAGE_CLASS) $(if $(MOVABLE_STORAGE_CLASS),--movable-storage-class=$(MOVABLE_STORAGE_CLASS)) \
-	  --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable) || rc=$$?; \
+	  --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable) --run-id=$$run || rc=$$?; \
 	[ -z "$$tail" ] || kill $$tail 2>/dev/null || true; \
 	echo "== suites: $(PROCS) parallel process(es), $$(( $$(date +%s) - start )) s wall time, exit $$rc"; exit $$rc
 

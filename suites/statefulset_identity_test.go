@@ -50,7 +50,7 @@ var _ = Describe("StatefulSet", Label("conformance:statefulset"), func() {
 
 			injectAndRecover(ctx, f, target)
 			enter(record.PhaseJudging)
-			observed(ctx, record.JudgeRecovery, env.client.WaitStatefulSetReady(ctx, ns, statefulset.Name, flags.readyTimeout))
+			statefulSetReady(ctx, record.JudgeRecovery, ns, statefulset.Name, statefulset.Selector)
 			after := webIdentities(ctx, ns, replicas)
 			AddReportEntry("identities before", before)
 			AddReportEntry("identities after", after)

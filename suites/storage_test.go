@@ -5,6 +5,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -39,51 +40,42 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		start := time.Now()
 		Expect(volume.Create(ctx, env.client.Clientset, c)).To(Succeed())
 		enter(record.PhaseJudging)
-		_, err := volume.WaitBound(ctx, env.client.Clientset, ns, c.Name, bindLimit)
-		observed(ctx, record.JudgeStorage, err)
-		bind := time.Since(start).Seconds()
-		recorded(func(r *record.Spec) { r.Figures.BindSeconds = &bind })
-		AddReportEntry("bind seconds", bind)
-		_, err = env.client.WaitPodReady(ctx, ns, c.Pod(), flags.readyTimeout, nil)
-		if err != nil {
-			err = fmt.Errorf("the PVC is Bound but the pod that mounts it never became Ready: %w", err)
-		}
-		observed(ctx, record.JudgeStorage, err)
+		o := waitReading(ctx, start, record.Observation{Judge: record.JudgeStorage, Check: record.CheckClaimBound}, bindLimit,
+			readClaims(ns, false, c.Name), record.Observation.Met)
+		judgeObservation(ctx, o, claimEvents(ns, c.Name))
+		AddReportEntry("bind seconds", o.Seconds)
+		observe(ctx, record.Observation{Judge: record.JudgeStorage, Check: record.CheckPodReady}, flags.readyTimeout, readPod(ns, c.Pod()),
+			func(ctx context.Context) string {
+				return "; the PVC is Bound but the pod that mounts it is not Ready\n" + env.client.Diagnose(ctx, ns, "metadata.name="+c.Pod())
+			})
 	})
 
 	It("offers ReadWriteOnce, and reports which other access modes it offers", Label(check.AccessModes.Label()), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
 		s := newSite(ctx, "storage", 1, false)
 		ns := s.ns
 		modes := []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteOncePod, corev1.ReadWriteMany, corev1.ReadOnlyMany}
+		var names []string
 		for i, m := range modes {
-			Expect(volume.Create(ctx, env.client.Clientset, claim(s, fmt.Sprintf("mode-%d", i), m))).To(Succeed())
+			names = append(names, fmt.Sprintf("mode-%d", i))
+			Expect(volume.Create(ctx, env.client.Clientset, claim(s, names[i], m))).To(Succeed())
 		}
 		enter(record.PhaseJudging)
-		// A refusal (ProvisioningFailed) ends the wait for that mode. ReadWriteOnce gets the full
-		// bindLimit; the others, created at the same time, share one shorter deadline after it
-		// (a provisioner that offers a mode binds it as fast as ReadWriteOnce; kind's
-		// local-path leaves the others pending without an event).
-		offered := map[corev1.PersistentVolumeAccessMode]string{}
-		var deadline time.Time
-		for i, m := range modes {
-			timeout := bindLimit
-			if i > 0 {
-				if deadline.IsZero() {
-					deadline = time.Now().Add(optionalModeLimit)
-				}
-				timeout = max(time.Until(deadline), time.Second)
-			}
-			offered[m] = "offered"
-			if refused := volume.WaitOffered(ctx, env.client.Clientset, ns, fmt.Sprintf("mode-%d", i), timeout); refused != "" {
-				offered[m] = "not offered: " + refused
-			}
+		// A refusal (ProvisioningFailed) ends the wait for a mode. ReadWriteOnce gets the full
+		// bindLimit; the others, created at the same time, share one shorter limit after it (a
+		// provisioner that offers a mode binds it as fast as ReadWriteOnce; kind's local-path
+		// leaves the others pending without an event).
+		start := time.Now()
+		read := readRefusals(ns, names...)
+		o := record.Observation{Judge: record.JudgeStorage, Check: record.CheckAccessModes}
+		o = waitReading(ctx, start, o, bindLimit, read, func(o record.Observation) bool { return settled(o.Claims[:1]) })
+		o = waitReading(ctx, start, o, optionalModeLimit, read, func(o record.Observation) bool { return settled(o.Claims) })
+		o.LimitSeconds = (bindLimit + optionalModeLimit).Seconds()
+		offered := map[string]string{}
+		for _, c := range o.Claims {
+			offered[c.AccessMode] = record.Offered(c, fmt.Sprintf("after %gs", o.Seconds))
 		}
 		AddReportEntry("access modes", offered)
-		var err error
-		if got := offered[corev1.ReadWriteOnce]; got != "offered" {
-			err = fmt.Errorf("ReadWriteOnce is %s: the reference workloads need it", got)
-		}
-		observed(ctx, record.JudgeStorage, err)
+		judgeObservation(ctx, o, claimEvents(ns, names[0]))
 	})
 
 	It("applies its reclaimPolicy when the PVC is deleted", Label(check.ReclaimPolicy.Label()), SpecTimeout(5*time.Minute), func(ctx SpecContext) {
@@ -109,9 +101,10 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		Expect(env.client.Clientset.CoreV1().Pods(ns).Delete(ctx, c.Pod(), metav1.DeleteOptions{})).To(Succeed())
 		Expect(env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, c.Name, metav1.DeleteOptions{})).To(Succeed())
 		enter(record.PhaseJudging)
-		seen, err := volume.WaitReleased(ctx, env.client.Clientset, pv, policy, 3*time.Minute)
-		AddReportEntry("pv after the claim was deleted", seen)
-		observed(ctx, record.JudgeStorage, err)
+		observe(ctx, record.Observation{Judge: record.JudgeStorage, Check: record.CheckReclaimed, Policy: string(policy)}, 3*time.Minute, readVolume(pv),
+			func(ctx context.Context) string {
+				return volume.Events(ctx, env.client.Clientset, "", "PersistentVolume", pv)
+			})
 	})
 
 	It("expands a bound volume in use when it allows volume expansion", Label(check.VolumeExpansion.Label()), SpecTimeout(8*time.Minute), func(ctx SpecContext) {
@@ -127,7 +120,8 @@ var _ = Describe("StorageClass", Label("conformance:storage"), func() {
 		_, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, c.Name, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		enter(record.PhaseJudging)
-		observed(ctx, record.JudgeStorage, volume.WaitCapacity(ctx, env.client.Clientset, ns, c.Name, want, 5*time.Minute))
+		observe(ctx, record.Observation{Judge: record.JudgeStorage, Check: record.CheckCapacity, Want: want.String()}, 5*time.Minute,
+			readClaims(ns, false, c.Name), claimEvents(ns, c.Name))
 	})
 })
 
@@ -156,6 +150,41 @@ func mountedClaim(ctx SpecContext, name string) (volume.Claim, *corev1.Persisten
 	_, err = env.client.WaitPodReady(ctx, c.Namespace, c.Pod(), flags.readyTimeout, nil)
 	Expect(err).NotTo(HaveOccurred(), "the PVC is Bound but the pod that mounts it never became Ready")
 	return c, pvc
+}
+
+// readRefusals reads the PVCs names of namespace ns (see readClaims) with, for each one not
+// Bound, the message of its last ProvisioningFailed event.
+func readRefusals(ns string, names ...string) reader {
+	claims := readClaims(ns, false, names...)
+	return func(ctx context.Context, o *record.Observation) error {
+		if err := claims(ctx, o); err != nil {
+			return err
+		}
+		for i, c := range o.Claims {
+			if c.Phase == string(corev1.ClaimBound) {
+				continue
+			}
+			list, err := env.client.Clientset.CoreV1().Events(ns).List(ctx, metav1.ListOptions{
+				FieldSelector: "involvedObject.kind=PersistentVolumeClaim,involvedObject.name=" + c.Name + ",reason=ProvisioningFailed"})
+			if err != nil {
+				return err
+			}
+			if n := len(list.Items); n > 0 {
+				o.Claims[i].Refused = strings.TrimSpace(list.Items[n-1].Message)
+			}
+		}
+		return nil
+	}
+}
+
+// settled says every claim is Bound or refused by its provisioner.
+func settled(claims []record.ClaimReading) bool {
+	for _, c := range claims {
+		if c.Phase != string(corev1.ClaimBound) && c.Refused == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // storageClass returns the StorageClass under test.

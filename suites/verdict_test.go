@@ -3,7 +3,6 @@
 package suites
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-	. "github.com/onsi/gomega"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/suites/labels"
@@ -60,26 +58,6 @@ func failUnlessPassed(js []record.Judgement) {
 	if len(bad) > 0 {
 		Fail(strings.Join(bad, "; "))
 	}
-}
-
-// observed judges err with judge j from an observation the record does not keep (a wait for a
-// condition: the PVC bound, the StatefulSet Ready again): see judged. An error once ctx is done
-// (the spec timed out or was interrupted) is no judgement: the spec fails as an error.
-func observed(ctx context.Context, j record.Judge, err error) {
-	GinkgoHelper()
-	if err != nil && ctx.Err() != nil {
-		Fail(fmt.Sprintf("%s not decided: the spec ended (%v) while it waited: %v", j, context.Cause(ctx), err))
-	}
-	o := record.Judged(j, err)
-	o.Observed = true
-	judged(o)
-}
-
-// observedBy runs the Gomega assertions of check, stopping at the first that fails, and records
-// their outcome as judge j's observed judgement (see observed).
-func observedBy(ctx context.Context, j record.Judge, check func()) {
-	GinkgoHelper()
-	observed(ctx, j, InterceptGomegaFailure(check))
 }
 
 // notApplicable records why the spec does not apply and skips it: reported as "not

@@ -17,11 +17,12 @@ spec's artifacts folder, next to history.jsonl and readback.json), and print eac
 verdict with every judgement. DIR is a spec's artifacts folder, a run's artifacts folder
 (make e2e: _artifacts) or a certify report directory; every verdict.json under it is read.
 
-Recomputed from the saved evidence, by the same functions the run used: preconditions (writes
-acknowledged before the fault), recovery (writes acknowledged again), data (every acknowledged
-write read back once, nothing invented), RPO, registers (porcupine) and identity. Judgements
-made live from an observation the record does not keep (a PVC bound in time, a StatefulSet
-Ready again) are shown as recorded, marked "observed".
+Every judgement is recomputed from the saved evidence, by the same functions the run used:
+preconditions (writes acknowledged before the fault), recovery (writes acknowledged again, or
+the StatefulSet Ready again), data (every acknowledged write read back once, nothing invented),
+read-back, RPO, registers (porcupine), identity, ordering and PodDisruptionBudget (from the pod
+watch), and the StorageClass judgements (from the readings of the PVC, PV or pod the spec waited
+on: bound in time, access modes, reclaim, expansion, PVC retention).
 
 With --verify the command is a test: it fails when a recomputed judgement or figure differs
 from the recorded one, or a record or its evidence cannot be read. make test-e2e runs it over
@@ -68,13 +69,13 @@ func judgeDir(out io.Writer, dir string, verify bool) error {
 	if readErr != nil {
 		problems = append(problems, readErr)
 	}
-	counts := map[string]int{}
+	recomputed := 0
 	for _, f := range found {
 		rel, err := filepath.Rel(dir, f.Dir)
 		if err != nil {
 			rel = f.Dir
 		}
-		diffs, err := judgeSpec(out, f, rel, counts)
+		diffs, err := judgeSpec(out, f, rel, &recomputed)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", rel, err))
 		}
@@ -82,8 +83,7 @@ func judgeDir(out io.Writer, dir string, verify bool) error {
 			problems = append(problems, fmt.Errorf("%s: %s", rel, d))
 		}
 	}
-	fmt.Fprintf(out, "%d spec record(s): %d judgement(s) recomputed, %d observed (as recorded); %d problem(s)\n",
-		len(found), counts["recomputed"], counts["observed"], len(problems))
+	fmt.Fprintf(out, "%d spec record(s): %d judgement(s) recomputed; %d problem(s)\n", len(found), recomputed, len(problems))
 	for _, p := range problems {
 		fmt.Fprintln(out, "  "+p.Error())
 	}
@@ -93,9 +93,10 @@ func judgeDir(out io.Writer, dir string, verify bool) error {
 	return nil
 }
 
-// judgeSpec prints one spec's recomputed verdict and judgements and returns how they differ from
-// the recorded ones; the error says why they could not be recomputed.
-func judgeSpec(out io.Writer, f record.Found, rel string, counts map[string]int) ([]string, error) {
+// judgeSpec prints one spec's recomputed verdict and judgements, adds how many it recomputed to
+// *recomputed and returns how they differ from the recorded ones; the error says why they could
+// not be recomputed.
+func judgeSpec(out io.Writer, f record.Found, rel string, recomputed *int) ([]string, error) {
 	judgements, figures, err := record.Rejudge(f.Spec, f.Dir)
 	if err != nil {
 		v, why := reports.SpecVerdict(f.Spec)
@@ -108,13 +109,9 @@ func judgeSpec(out io.Writer, f record.Found, rel string, counts map[string]int)
 	v, why := reports.SpecVerdict(&again)
 	fmt.Fprintf(out, "%-14s %s (%s)\n", v, f.Spec.Name, rel)
 	printReason(out, why)
+	*recomputed += len(judgements)
 	for _, j := range judgements {
-		how := "recomputed" // Rejudge recomputed every judgement not marked observed
-		if j.Observed {
-			how = "observed"
-		}
-		counts[how]++
-		line := fmt.Sprintf("    %-13s %-9s %s", j.Judge, j.Outcome, how)
+		line := fmt.Sprintf("    %-13s %-9s recomputed", j.Judge, j.Outcome)
 		if j.Message != "" {
 			line += ": " + j.Message
 		}

@@ -88,7 +88,7 @@ func DecideData(in DataInput, ops []history.Op, readBack []int64) DataResult {
 	}
 
 	if in.ReadBackError != "" {
-		r.Judgements = append(r.Judgements, Judgement{Judge: JudgeReadBack, Outcome: Fail, Observed: true,
+		r.Judgements = append(r.Judgements, Judgement{Judge: JudgeReadBack, Outcome: Fail,
 			Message: "the workload could not read its data back: " + in.ReadBackError})
 		return r
 	}

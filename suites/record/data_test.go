@@ -107,8 +107,8 @@ func TestDecideDataReadBackRefused(t *testing.T) {
 	in.ReadBackError = "Table 'stateproof.writes' doesn't exist"
 	r := DecideData(in, ops, nil)
 	last := r.Judgements[len(r.Judgements)-1]
-	if last.Judge != JudgeReadBack || last.Outcome != Fail || !last.Observed {
-		t.Errorf("last judgement %+v, want an observed read-back failure", last)
+	if last.Judge != JudgeReadBack || last.Outcome != Fail || !strings.Contains(last.Message, in.ReadBackError) {
+		t.Errorf("last judgement %+v, want a read-back failure quoting the workload's answer", last)
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion identifies the format of a Spec record (field schemaVersion).
-const SchemaVersion = "stateproof.io/spec-record/v1"
+const SchemaVersion = "stateproof.io/spec-record/v2"
 
 // Files of a spec's artifacts folder that the record names.
 const (
@@ -86,16 +86,16 @@ func OutcomeOf(err error) Outcome {
 // Judge names one judge of a spec.
 type Judge string
 
-// The judges. Those marked recomputable are re-run offline from the record's evidence.
+// The judges. Every judgement is re-run offline from the record's evidence (Rejudge).
 const (
 	// JudgePreconditions: enough writes acknowledged before the fault (recomputable).
 	JudgePreconditions Judge = "preconditions"
-	// JudgeRecovery: writes acknowledged again after recovery (recomputable from the history
-	// for data specs; observed for StatefulSet specs).
+	// JudgeRecovery: writes acknowledged again after recovery (from the history, for data
+	// specs), or the StatefulSet Ready again (an Observation, for StatefulSet specs).
 	JudgeRecovery Judge = "recovery"
 	// JudgeData: every acknowledged write read back exactly once, nothing invented (recomputable).
 	JudgeData Judge = "data"
-	// JudgeReadBack: the workload answered the read-back (observed).
+	// JudgeReadBack: the workload answered the read-back (from DataInput.ReadBackError).
 	JudgeReadBack Judge = "read-back"
 	// JudgeRPO: the measured RPO within the workload's tolerance (recomputable).
 	JudgeRPO Judge = "rpo"
@@ -108,8 +108,8 @@ const (
 	JudgeOrdering Judge = "ordering"
 	// JudgeBudget: the PodDisruptionBudget was never violated (recomputable from the pod watch).
 	JudgeBudget Judge = "budget"
-	// JudgeStorage: a StorageClass behaviour observed live (binding, access modes, reclaim,
-	// expansion, PVC retention); not recomputable.
+	// JudgeStorage: a StorageClass behaviour (binding, access modes, reclaim, expansion, PVC
+	// retention), judged from the readings of an Observation.
 	JudgeStorage Judge = "storage"
 )
 
@@ -121,9 +121,6 @@ type Judgement struct {
 	Outcome Outcome `json:"outcome"`
 	// Message explains a failure or an undecided outcome; empty on pass.
 	Message string `json:"message,omitempty"`
-	// Observed is true when the judgement was made live from an observation the record does
-	// not keep (a wait for a condition): `stateproof judge` cannot recompute it.
-	Observed bool `json:"observed,omitempty"`
 }
 
 // Judged returns the Judgement of j for err (see OutcomeOf).
@@ -219,6 +216,9 @@ type Spec struct {
 	Identity *IdentityEvidence `json:"identity,omitempty"`
 	// Watch lists the judgements made from the pod watch (PodEventsFile), in order.
 	Watch []WatchCheck `json:"watch,omitempty"`
+	// Observations lists the judgements made from conditions waited for (a PVC Bound, a
+	// StatefulSet Ready again), with their readings, in order.
+	Observations []Observation `json:"observations,omitempty"`
 	// Images are the images the spec's pods really ran, as their kubelets reported them.
 	Images []Image `json:"images,omitempty"`
 }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/stateproof/stateproof/fixtures/traffic/history"
 	"github.com/stateproof/stateproof/suites/judge"
@@ -36,12 +39,12 @@ func JudgeIdentityEvidence(ev IdentityEvidence) Judgement {
 }
 
 // Rejudge re-runs, from the spec's record s and the evidence files in its folder dir, every
-// judge that can be recomputed (data, recovery, preconditions, RPO, registers, identity, and the
-// ordering and budget judges of the pod watch) and
-// returns the spec's judgements with the recorded ones of those judges replaced by the
-// recomputed ones, in the recorded order, and the recomputed figures. Observed judgements are
-// kept as recorded; any other must be recomputed. The error names an evidence file that is
-// missing or unreadable, or a judgement not marked observed that no evidence recomputes.
+// judge of the spec (data, read-back, recovery, preconditions, RPO, registers, identity, the
+// ordering and budget judges of the pod watch, and the observations of conditions waited for)
+// and returns the spec's judgements with each recorded one replaced by its recomputed one, in
+// the recorded order, and the recomputed figures (BindSeconds from the first CheckClaimBound
+// observation). The error names an evidence file that is missing or unreadable, a judgement
+// that no evidence recomputes, or evidence of a judgement the record does not hold.
 func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 	recomputed := map[Judge][]Judgement{} // in the order made, for a judge that decided twice
 	figures := s.Figures
@@ -58,13 +61,9 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 		}
 		r := DecideData(*s.Data, ops, ids)
 		for _, j := range r.Judgements {
-			if !j.Observed {
-				recomputed[j.Judge] = append(recomputed[j.Judge], j)
-			}
+			recomputed[j.Judge] = append(recomputed[j.Judge], j)
 		}
-		f := r.Figures
-		f.BindSeconds = figures.BindSeconds
-		figures = f
+		figures = r.Figures
 	}
 	if s.Identity != nil {
 		recomputed[JudgeIdentity] = append(recomputed[JudgeIdentity], JudgeIdentityEvidence(*s.Identity))
@@ -78,21 +77,29 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 			recomputed[c.Judge] = append(recomputed[c.Judge], JudgeWatch(c, events))
 		}
 	}
+	for _, o := range s.Observations {
+		recomputed[o.Judge] = append(recomputed[o.Judge], JudgeObservation(o))
+		if o.Check == CheckClaimBound && figures.BindSeconds == nil {
+			figures.BindSeconds = ptr(o.Seconds)
+		}
+	}
 	var out []Judgement
 	for _, j := range s.Judgements {
-		if !j.Observed {
-			rs := recomputed[j.Judge]
-			if len(rs) == 0 {
-				return nil, figures, fmt.Errorf("judgement %s is not marked observed, yet the record holds no evidence to recompute it", j.Judge)
-			}
-			j, recomputed[j.Judge] = rs[0], rs[1:]
+		rs := recomputed[j.Judge]
+		if len(rs) == 0 {
+			return nil, figures, fmt.Errorf("judgement %s: the record holds no evidence to recompute it", j.Judge)
 		}
+		j, recomputed[j.Judge] = rs[0], rs[1:]
 		out = append(out, j)
 	}
-	for _, j := range []Judge{JudgeOrdering, JudgeBudget} { // made only from the pod watch
+	var left []string
+	for _, j := range slices.Sorted(maps.Keys(recomputed)) {
 		if n := len(recomputed[j]); n > 0 {
-			return nil, figures, fmt.Errorf("the record lists %d pod-watch check(s) of judge %s without their judgement", n, j)
+			left = append(left, fmt.Sprintf("%d of judge %s", n, j))
 		}
+	}
+	if len(left) > 0 {
+		return nil, figures, fmt.Errorf("the record holds evidence for judgements it does not list: %s", strings.Join(left, ", "))
 	}
 	return out, figures, nil
 }

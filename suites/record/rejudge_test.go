@@ -36,7 +36,11 @@ func saveRun(t *testing.T, held []int64) (string, *Spec) {
 	s.Identity = &IdentityEvidence{Before: []judge.Identity{{PodName: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv-1"}},
 		After: []judge.Identity{{PodName: "mysql-0", PVCName: "data-mysql-0", PVUID: "pv-1"}}}
 	s.Add(JudgeIdentityEvidence(*s.Identity))
-	s.Add(Judgement{Judge: JudgeStorage, Outcome: Pass, Observed: true})
+	o := Observation{Judge: JudgeStorage, Check: CheckClaimBound, Seconds: 3, LimitSeconds: 120,
+		Claims: []ClaimReading{{Name: "provisioned", Found: true, Phase: "Bound"}}}
+	s.Observations = append(s.Observations, o)
+	s.Add(JudgeObservation(o))
+	s.Figures.BindSeconds = &o.Seconds
 	if err := s.Write(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +91,25 @@ func TestRejudgeCatchesAnEditedRecord(t *testing.T) {
 	js, figures, _ = Rejudge(s, dir)
 	if d := Differences(s, js, figures); len(d) == 0 {
 		t.Error("a changed PV reproduced the recorded identity pass")
+	}
+
+	// The observation is edited: the PVC was still Pending when the wait gave up.
+	dir, _ = saveRun(t, held)
+	s, _ = Read(dir)
+	s.Observations[0].Claims[0].Phase = "Pending"
+	js, figures, _ = Rejudge(s, dir)
+	if d := Differences(s, js, figures); len(d) == 0 {
+		t.Error("a Pending PVC reproduced the recorded provisioning pass")
+	}
+}
+
+// Evidence the record's judgements do not account for (an observation without its judgement)
+// is an error: the record was cut or edited.
+func TestRejudgeRefusesEvidenceWithoutItsJudgement(t *testing.T) {
+	s := New("x", nil)
+	s.Observations = []Observation{{Judge: JudgeStorage, Check: CheckPodReady, Pod: &PodReading{Name: "p", Found: true, Ready: true}}}
+	if _, _, err := Rejudge(s, t.TempDir()); err == nil || !strings.Contains(err.Error(), "storage") {
+		t.Errorf("an observation without its judgement: %v, want an error naming judge storage", err)
 	}
 }
 

@@ -92,7 +92,7 @@ func TestRejudgeRecomputesPodWatchJudgements(t *testing.T) {
 		t.Error("an edited watch gave the recorded verdict")
 	}
 	s.Judgements = s.Judgements[:1]
-	if _, _, err := Rejudge(s, dir); err == nil || !strings.Contains(err.Error(), "without their judgement") {
+	if _, _, err := Rejudge(s, dir); err == nil || !strings.Contains(err.Error(), "does not list: 1 of judge ordering") {
 		t.Errorf("a watch check without its judgement: %v", err)
 	}
 	if err := os.Remove(filepath.Join(dir, PodEventsFile)); err != nil {
