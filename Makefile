@@ -20,6 +20,8 @@
 #   CERTIFY_KUBECONFIG  cluster `make certify` certifies on (default: the project's kind cluster)
 #   KIND_CERTIFY_WORKLOADS  workloads of `make certify-kind` (default mysql)
 #   SELF_TEST_CLASS  the deliberately bad class test-e2e must see fail (default volatile; empty skips)
+#   WORKLOAD_FILE an external workload for e2e and certify (docs/extending.md); test-e2e runs
+#                 the examples
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -44,6 +46,13 @@ CERTIFY_FAULTS ?=
 CERTIFY_KUBECONFIG ?=
 KIND_CERTIFY_WORKLOADS ?= mysql
 SELF_TEST_CLASS ?= volatile
+WORKLOAD_FILE ?=
+# What make e2e runs: the suites' package (compiled by ginkgo) or a binary precompiled by make suites.
+E2E_SUITE ?= ./suites
+# The external-workload examples test-e2e runs after the suites: the MySQL fixture described as
+# a file (must pass) and an unsafe Redis (a negative control: its loss and misordering must be
+# found).
+EXTERNAL_EXAMPLES := fixtures/workloads/external/examples/mysql/workload.yaml fixtures/workloads/external/examples/redis-unsafe/workload.yaml
 export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
 BIN := _build/stateproof
@@ -91,6 +100,9 @@ test: ## Unit tests (no cluster, no Docker)
 # A dry run of the suites: every spec's labels must be the registries' and every certificate row
 # decidable by some spec (suites/labels, checked in a ReportAfterSuite).
 	go test -count=1 -tags e2e ./suites -args -ginkgo.dry-run -artifacts=$$(mktemp -d)
+# The same with each external-workload example registered (its file must load, its labels too).
+	@for f in $(EXTERNAL_EXAMPLES); do echo "dry run with --workload-file=$$f"; \
+	  go test -count=1 -tags e2e ./suites -args -ginkgo.dry-run -artifacts=$$(mktemp -d) -workload-file=$(CURDIR)/$$f; done
 # Lint .github/workflows (go.mod's actionlint; no shellcheck/pyflakes, so CI and laptops agree).
 	go tool actionlint -shellcheck= -pyflakes=
 
@@ -102,6 +114,15 @@ test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the 
 	  ( $(SELF_TEST) 2>&1 | sed -u 's/^/[self-test] /' ) & self=$$!; \
 	fi; \
 	$(MAKE) --no-print-directory e2e || rc=$$?; \
+	if [ -z "$(LABEL_FILTER)$(FOCUS)" ]; then \
+	  echo "== external workloads$(if $(filter 1,$(PROCS)),, side by side): $(EXTERNAL_EXAMPLES)"; pids=; \
+	  for f in $(EXTERNAL_EXAMPLES); do n=$$(basename $$(dirname $$f)); \
+	    ( $(MAKE) --no-print-directory e2e PROCS=$(if $(filter 1,$(PROCS)),1,2) WORKLOAD_FILE=$$f LABEL_FILTER=workload:external \
+	        E2E_SUITE=$(abspath $(SUITES)) ARTIFACTS=$(ARTIFACTS)/external/$$n 2>&1 | sed -u "s/^/[$$n] /" ) & pids="$$pids $$!"; \
+	    if [ "$(PROCS)" = 1 ]; then wait $$! || rc=$$?; pids=; fi; \
+	  done; \
+	  for p in $$pids; do wait $$p || rc=$$?; done; \
+	fi; \
 	if [ -n "$$self" ]; then wait $$self || rc=$$?; \
 	elif [ -n "$$selftest" ]; then \
 	  echo "== self-test: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail =="; \
@@ -125,16 +146,17 @@ e2e: ## Run the suites against the current cluster in PROCS parallel processes (
 	echo "== run id $$run (its namespaces carry stateproof.io/run=$$run, the nodes it touches stateproof.io/fault-run=$$run; after a killed run: $(BIN) cleanup --run-id $$run)"; \
 	go tool ginkgo -v --procs=$(PROCS) --randomize-all --tags=e2e --timeout=$(SUITE_TIMEOUT) --junit-report=junit.xml --json-report=report.json \
 	  --output-dir=$(ARTIFACTS) $(if $(LABEL_FILTER),--label-filter='$(LABEL_FILTER)') \
-	  $(if $(FOCUS),--focus='$(FOCUS)') ./suites -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
+	  $(if $(FOCUS),--focus='$(FOCUS)') $(E2E_SUITE) -- --kubeconfig=$(abspath $(KUBECONFIG_OUT)) \
 	  --images-file=$(abspath $(IMAGES_FILE)) --artifacts=$(abspath $(ARTIFACTS)) --progress-file=$(abspath $(PROGRESS)) \
 	  --storage-class=$(STORAGE_CLASS) $(if $(MOVABLE_STORAGE_CLASS),--movable-storage-class=$(MOVABLE_STORAGE_CLASS)) \
-	  --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable) --run-id=$$run || rc=$$?; \
+	  --ready-timeout=$(READY_TIMEOUT) $(if $(REQUIRE_APPLICABLE),--require-applicable) --run-id=$$run \
+	  $(if $(WORKLOAD_FILE),--workload-file=$(abspath $(WORKLOAD_FILE))) || rc=$$?; \
 	[ -z "$$tail" ] || kill $$tail 2>/dev/null || true; \
 	echo "== suites: $(PROCS) parallel process(es), $$(( $$(date +%s) - start )) s wall time, exit $$rc"; exit $$rc
 
 certify: images suites ## Certify STORAGE_CLASS (kind cluster, or CERTIFY_KUBECONFIG's): certificate in $(ARTIFACTS)/certify/<class>
 	@$(BIN) certify --storage-class $(STORAGE_CLASS) $(if $(CERTIFY_KUBECONFIG),--kubeconfig $(CERTIFY_KUBECONFIG)) --procs $(PROCS) \
-	  $(if $(CERTIFY_WORKLOADS),--workloads $(CERTIFY_WORKLOADS)) $(if $(CERTIFY_FAULTS),--faults $(CERTIFY_FAULTS)) --ready-timeout $(READY_TIMEOUT) \
+	  $(if $(CERTIFY_WORKLOADS),--workloads $(CERTIFY_WORKLOADS)) $(if $(WORKLOAD_FILE),--workload-file $(abspath $(WORKLOAD_FILE))) $(if $(CERTIFY_FAULTS),--faults $(CERTIFY_FAULTS)) --ready-timeout $(READY_TIMEOUT) \
 	  --report-dir $(ARTIFACTS)/certify/$(STORAGE_CLASS)
 
 certify-kind: cluster-up suites ## Certify the kind classes: standard (not certified: node-bound), shared (certified), the bad class (must fail)

@@ -158,6 +158,16 @@ type Run struct {
 	// Images lists every image the specs' pods ran, with the image ID their kubelets reported
 	// (status.containerStatuses[].imageID), sorted and without repeats.
 	Images []RunImage `json:"images"`
+	// WorkloadFile is the external workload's file (--workload-file), nil without one.
+	WorkloadFile *WorkloadFile `json:"workloadFile,omitempty"`
+}
+
+// WorkloadFile identifies the file an external workload was described in.
+type WorkloadFile struct {
+	// Path is the file's path as given to --workload-file.
+	Path string `json:"path"`
+	// SHA256 is the hex SHA-256 of the file and, in order, every manifest it names.
+	SHA256 string `json:"sha256"`
 }
 
 // RunImage is an image the run's pods ran.

@@ -137,6 +137,9 @@ func TestValidateRejects(t *testing.T) {
 		{"incomplete with blocking", func(d map[string]any) {
 			d["complete"], d["verdict"], d["reason"] = false, "INCOMPLETE", "interrupted"
 		}, "/blocking: must be absent"},
+		{"workload file without its digest", func(d map[string]any) {
+			d["run"].(map[string]any)["workloadFile"] = map[string]any{"path": "workload.yaml", "sha256": "abc"}
+		}, "/run/workloadFile/sha256: '"},
 		{"duplicate row", func(d map[string]any) { d["rows"] = append(d["rows"].([]any), firstRow(d)) }, `/rows/11/check: "provisioning" appears in more than one row`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,12 +159,20 @@ func TestValidateRejects(t *testing.T) {
 }
 
 func TestValidateAcceptsSample(t *testing.T) {
-	data, err := EncodeJSON(sample())
+	c := sample()
+	data, err := EncodeJSON(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := Validate(data); err != nil {
 		t.Error(err)
+	}
+	c.Run.WorkloadFile = &WorkloadFile{Path: "examples/mysql/workload.yaml", SHA256: strings.Repeat("0f", 32)}
+	if data, err = EncodeJSON(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(data); err != nil {
+		t.Errorf("with a workload file: %v", err)
 	}
 }
 

@@ -3,11 +3,14 @@
 package suites
 
 import (
+	"context"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/poddelete"
+	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/fixtures/workloads/redis"
 	"github.com/stateproof/stateproof/fixtures/workloads/wordpress"
@@ -26,24 +29,31 @@ var _ = Describe("Data-survival checker", Label(labels.Negative), func() {
 			target, start := deploy(ctx, w, s)
 			f := newFault()
 			requireApplicable(ctx, s, f, target)
-			a := start()
-			writesFlowing(ctx, a, minAcked(w))
-			inj := injectAndRecover(ctx, f, target)
-			r := measureData(ctx, w, a, inj)
-			Expect(r.Judgements).To(ContainElement(HaveField("Judge", record.JudgePreconditions)))
-			for _, j := range r.Judgements {
-				if j.Judge == record.JudgePreconditions {
-					Expect(j.Outcome).To(Equal(record.Pass), "too few writes before the fault to prove anything: %s", j.Message)
-				}
-			}
-			Expect(r.Judgements).To(ContainElement(And(HaveField("Judge", record.JudgeData), HaveField("Outcome", record.Fail))),
-				"%s: the checker saw no loss", w.Title)
-			Expect(r.Verdict.Lost).To(BeNumerically(">", 0))
+			lossDetected(ctx, w, start(), f, target)
 		},
 		negativeEntry("of Redis without persistence when its primary is deleted", redis.Workload(redis.Params{WithoutPersistence: true}), p),
 		negativeEntry("of WordPress with wp-content on an emptyDir when its pod is deleted", wordpress.Workload(wordpress.TierWordPress, wordpress.Params{ContentOnEmptyDir: true}), p),
 	)
 })
+
+// lossDetected is the body of a negative control after deployment: with w's agent a writing,
+// f hits target and recovers, and the data judge must find acknowledged writes lost (after
+// enough writes before the fault for the loss to mean something).
+func lossDetected(ctx context.Context, w workloads.Workload, a *agent.Handle, f faults.Fault, target faults.Target) {
+	GinkgoHelper()
+	writesFlowing(ctx, a, minAcked(w))
+	inj := injectAndRecover(ctx, f, target)
+	r := measureData(ctx, w, a, inj)
+	Expect(r.Judgements).To(ContainElement(HaveField("Judge", record.JudgePreconditions)))
+	for _, j := range r.Judgements {
+		if j.Judge == record.JudgePreconditions {
+			Expect(j.Outcome).To(Equal(record.Pass), "too few writes before the fault to prove anything: %s", j.Message)
+		}
+	}
+	Expect(r.Judgements).To(ContainElement(And(HaveField("Judge", record.JudgeData), HaveField("Outcome", record.Fail))),
+		"%s: the checker saw no loss", w.Title)
+	Expect(r.Verdict.Lost).To(BeNumerically(">", 0))
+}
 
 // negativeEntry is the negative control of w meeting fault path p.
 func negativeEntry(text string, w workloads.Workload, p faults.Path) TableEntry {

@@ -35,7 +35,11 @@ var _ = Describe("Data survival", func() {
 // certificate's identity row: a data loss would blame identity too. The StatefulSet identity
 // specs decide it.
 func dataSurvivalTable(w workloads.Workload) {
-	Describe(w.Title, Label(w.Label()), func() {
+	ls := []string{w.Label()}
+	if w.Control {
+		ls = append(ls, labels.Negative)
+	}
+	Describe(w.Title, Label(ls...), func() {
 		args := []any{Label(labels.Disruptive), keepsWrites}
 		for _, r := range workloads.Table(w, faults.All()) {
 			args = append(args, Entry(r.Text(), Label(r.Labels()...), r, SpecTimeout(r.Path.Timeout)))
@@ -45,7 +49,8 @@ func dataSurvivalTable(w workloads.Workload) {
 }
 
 // keepsWrites is the data-survival spec body of row r: it leases r's workload's nodes plus the
-// fault's spare ones, deploys the workload there and runs dataSurvivesFault.
+// fault's spare ones, deploys the workload there and runs dataSurvivesFault (lossDetected for a
+// negative control, which must lose writes).
 func keepsWrites(ctx SpecContext, r workloads.Row) {
 	w := r.Workload
 	n := w.Nodes + r.Path.Spare
@@ -56,6 +61,11 @@ func keepsWrites(ctx SpecContext, r workloads.Row) {
 	target, start := deploy(ctx, w, s)
 	f := r.Path.New(faultDeps())
 	requireApplicable(ctx, s, f, target)
+	if w.Control {
+		negativeControl()
+		lossDetected(ctx, w, start(), f, target)
+		return
+	}
 	dataSurvivesFault(ctx, w, start(), f, target)
 }
 

@@ -21,7 +21,8 @@ import (
 
 var flags struct {
 	kubeconfig, kubeContext, imagesFile, artifacts, storageClass, runID string
-	movableStorageClass, leaseDir, progressFile                         string
+	movableStorageClass, leaseDir, progressFile, workloadFile           string
+	workloadFileSHA256                                                  string
 	readyTimeout                                                        time.Duration
 	requireApplicable                                                   bool
 }
@@ -37,12 +38,19 @@ func init() {
 	flag.BoolVar(&flags.requireApplicable, "require-applicable", false, "fail, instead of skipping, a spec whose fault is not applicable to this StorageClass")
 	flag.StringVar(&flags.leaseDir, "lease-dir", "", "lock directory of the worker-node leases, shared by every process testing the cluster (default: one per cluster under the temporary directory)")
 	flag.StringVar(&flags.progressFile, "progress-file", "", "file that gets a line when a spec starts, waits for nodes, leases them and ends (default <artifacts>/progress.log)")
+	flag.StringVar(&flags.workloadFile, "workload-file", "", "an external workload (docs/extending.md): its specs carry the label workload:external")
+	flag.StringVar(&flags.workloadFileSHA256, "workload-file-sha256", "", "the digest --workload-file must have (certify passes the one it recorded)")
 	flag.DurationVar(&flags.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
 }
 
 func TestE2E(t *testing.T) {
 	if flags.progressFile == "" {
 		flags.progressFile = filepath.Join(flags.artifacts, "progress.log")
+	}
+	if flags.workloadFile != "" {
+		if err := registerExternal(flags.workloadFile, flags.workloadFileSHA256); err != nil {
+			t.Fatal(err)
+		}
 	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "stateproof e2e")

@@ -19,6 +19,7 @@ import (
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/kube"
 	"github.com/stateproof/stateproof/fixtures/workloads"
+	"github.com/stateproof/stateproof/fixtures/workloads/external"
 	"github.com/stateproof/stateproof/reports"
 	"github.com/stateproof/stateproof/reports/check"
 )
@@ -46,6 +47,13 @@ type certifyOptions struct {
 	// expectFailed, for the harness's self-test on a deliberately bad class: the checks that
 	// must fail (see certifier.verdict).
 	expectFailed []reports.Check
+	// workloadFilePath is --workload-file; workloadFile the file it names, loaded by complete
+	// (nil without one).
+	workloadFilePath string
+	workloadFile     *external.File
+	// workloadsGiven says --workloads was given: without it the file's workload joins the
+	// default (every registered one).
+	workloadsGiven bool
 }
 
 // exitError is an error that ends the process with code (see the package doc of main).
@@ -130,6 +138,7 @@ func newCertifyCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.workloadsGiven = cmd.Flags().Changed("workloads")
 			if err := o.complete(workloadList, faultList, expectFailed); err != nil {
 				return err
 			}
@@ -159,6 +168,7 @@ func newCertifyCommand() *cobra.Command {
 	f.StringVar(&o.suiteBinary, "suite-binary", "", "suite binary built by 'make suites' (default suites.test next to this executable if present, else "+defaultSuiteBinaryPath+")")
 	f.StringVar(&o.imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build' (env IMAGES_FILE)")
 	f.StringVar(&o.labelFilter, "label-filter", "", "extra Ginkgo label filter, ANDed with the certification filter")
+	f.StringVar(&o.workloadFilePath, "workload-file", "", "an external workload described in FILE (docs/extending.md): run as workload "+external.Name+", with the registered ones unless --workloads says otherwise; the certificate records the file's path and SHA-256")
 	f.StringVar(&expectFailed, "expect-failed", "", "self-test: comma-separated checks that must fail (e.g. data-node-restart on a class built to lose data); succeed only if they did")
 	return cmd
 }
@@ -172,9 +182,29 @@ func (o *certifyOptions) complete(workloadList, faultList, expectFailed string) 
 	if errs := validation.IsDNS1123Subdomain(o.storageClass); len(errs) > 0 {
 		return usageError{fmt.Errorf("--storage-class %q is not a valid StorageClass name: %s", o.storageClass, strings.Join(errs, "; "))}
 	}
+	valid := workloads.Names()
+	if o.workloadFilePath != "" {
+		f, err := external.Load(o.workloadFilePath, faults.Names(), external.Catalogue())
+		if err != nil {
+			return usageError{fmt.Errorf("--workload-file: %w", err)}
+		}
+		if f.Spec.NegativeControl {
+			return usageError{fmt.Errorf("--workload-file %s: spec.negativeControl is set: a negative control decides no certificate row (run it with make e2e WORKLOAD_FILE=%s)", o.workloadFilePath, o.workloadFilePath)}
+		}
+		o.workloadFile, valid = f, append(valid, external.Name)
+		if !o.workloadsGiven {
+			workloadList += "," + external.Name
+		}
+	}
 	var err error
-	if o.workloads, err = parseList("--workloads", "workload", workloadList, workloads.Names()); err != nil {
+	o.workloads, err = parseList("--workloads", "workload", workloadList, valid)
+	switch {
+	case o.workloadFile == nil && errors.As(err, new(usageError)) && strings.Contains(err.Error(), fmt.Sprintf("%q", external.Name)):
+		return usageError{fmt.Errorf("--workloads %s: the external workload needs --workload-file FILE (docs/extending.md)", external.Name)}
+	case err != nil:
 		return err
+	case o.workloadFile != nil && !slices.Contains(o.workloads, external.Name):
+		return usageError{fmt.Errorf("--workload-file %s is given but --workloads %s lacks %s: add it, or drop --workload-file", o.workloadFilePath, strings.Join(o.workloads, ","), external.Name)}
 	}
 	if o.faults, err = parseList("--faults", "fault", faultList, faults.Names()); err != nil {
 		return err

@@ -55,6 +55,14 @@ func suiteCommand(o certifyOptions, dir, kubeconfig, imagesFile, runID string) (
 		"--ready-timeout=" + o.readyTimeout.String(),
 		"--run-id=" + runID,
 	}
+	if o.workloadFile != nil {
+		abs, err := filepath.Abs(o.workloadFile.Path)
+		if err != nil {
+			abs = o.workloadFile.Path
+		}
+		// The digest makes the suites refuse a file changed since certify read it.
+		suite = append(suite, "--workload-file="+abs, "--workload-file-sha256="+o.workloadFile.SHA256)
+	}
 	// Every spec shuffled on its own (not by top-level container): the specs that lease several
 	// nodes interleave with the one-node ones instead of queueing up together.
 	ginkgo := []string{"label-filter=" + certifyFilter(o.workloads, o.faults, o.labelFilter), "randomize-all"}

@@ -152,6 +152,9 @@ func (c *certifier) run(ctx context.Context) (err error) {
 	cert := reports.FromGinkgo(o.storageClass, reps, reports.RecordsOf(found), env)
 	cert.Run.Workloads, cert.Run.Faults = o.workloads, o.faults
 	cert.Run.LabelFilter, cert.Run.SuiteRevision = certifyFilter(o.workloads, o.faults, o.labelFilter), binaryVersion(o.suiteBinary)
+	if f := o.workloadFile; f != nil {
+		cert.Run.WorkloadFile = &reports.WorkloadFile{Path: f.Path, SHA256: f.SHA256}
+	}
 	written = true
 	if err := writeCertificate(dir, cert); err != nil {
 		return exitError{exitIncomplete, err}

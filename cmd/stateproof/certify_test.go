@@ -11,6 +11,7 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/workloads"
+	"github.com/stateproof/stateproof/fixtures/workloads/external"
 )
 
 // execute runs the root command with args in a fresh directory and returns its error.
@@ -44,6 +45,16 @@ func TestCertifyFlagErrors(t *testing.T) {
 		{"bad duration", []string{"--storage-class", "standard", "--timeout", "soon"}, []string{`invalid argument "soon"`}},
 		{"unknown flag", []string{"--storage-class", "standard", "--grade", "A"}, []string{"unknown flag: --grade"}},
 		{"argument", []string{"standard"}, []string{`certify takes no arguments, got ["standard"]`}},
+		{"external without its file", []string{"--storage-class", "standard", "--workloads", "mysql,external"},
+			[]string{"--workloads external: the external workload needs --workload-file FILE"}},
+		{"missing workload file", []string{"--storage-class", "standard", "--workload-file", "nosuch/workload.yaml"},
+			[]string{"--workload-file: workload file: open nosuch/workload.yaml"}},
+		{"workload file its workloads leave out", []string{"--storage-class", "standard", "--workload-file", mysqlExample, "--workloads", "mysql"},
+			[]string{"lacks external: add it, or drop --workload-file"}},
+		{"external without its file, spaced", []string{"--storage-class", "standard", "--workloads", "mysql, external"},
+			[]string{"--workloads external: the external workload needs --workload-file FILE"}},
+		{"negative-control workload file", []string{"--storage-class", "standard", "--workload-file", redisUnsafeExample},
+			[]string{"spec.negativeControl is set: a negative control decides no certificate row"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := execute(t, append([]string{"certify"}, tc.args...)...)
@@ -59,6 +70,37 @@ func TestCertifyFlagErrors(t *testing.T) {
 				t.Error("a usage error wrote into _artifacts")
 			}
 		})
+	}
+}
+
+// The shipped external-workload examples (absolute: execute changes the directory).
+var mysqlExample, redisUnsafeExample = example("mysql"), example("redis-unsafe")
+
+func example(name string) string {
+	p, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "workloads", "external", "examples", name, "workload.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// --workload-file adds the workload "external" to the default workloads (not to an explicit
+// --workloads), passes the file to the suites and records it in the certificate's run.
+func TestCertifyWorkloadFile(t *testing.T) {
+	o := certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, procs: 1, workloadFilePath: mysqlExample}
+	if err := o.complete(strings.Join(workloads.Names(), ","), "pod-delete", ""); err != nil { // --workloads not given
+		t.Fatal(err)
+	}
+	if o.workloadFile == nil || !slices.Equal(o.workloads, append(workloads.Names(), external.Name)) {
+		t.Fatalf("workloads %v, file %v: want every registered one and %s", o.workloads, o.workloadFile, external.Name)
+	}
+	given := certifyOptions{storageClass: "standard", timeout: 1, readyTimeout: 1, procs: 1, workloadFilePath: mysqlExample, workloadsGiven: true}
+	if err := given.complete(external.Name, "pod-delete", ""); err != nil || !slices.Equal(given.workloads, []string{external.Name}) {
+		t.Fatalf("--workloads external: %v, %v", given.workloads, err)
+	}
+	_, args := suiteCommand(o, "/r", "/k", "/i", "run")
+	if !slices.Contains(args, "--workload-file="+mysqlExample) || !slices.Contains(args, "--workload-file-sha256="+o.workloadFile.SHA256) {
+		t.Errorf("suite arguments %q lack --workload-file=%s", args, mysqlExample)
 	}
 }
 

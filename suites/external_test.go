@@ -1,0 +1,92 @@
+//go:build e2e
+
+package suites
+
+import (
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/stateproof/stateproof/faults"
+	"github.com/stateproof/stateproof/fixtures/workloads"
+	"github.com/stateproof/stateproof/fixtures/workloads/external"
+	"github.com/stateproof/stateproof/suites/judge"
+	"github.com/stateproof/stateproof/suites/labels"
+	"github.com/stateproof/stateproof/suites/record"
+)
+
+// externalFile is the workload file of --workload-file, nil without one.
+var externalFile *external.File
+
+// registerExternal loads the workload file at path and registers its workload (external.Name):
+// the data-survival table then runs it like a reference workload. The error is Load's, or says
+// that the file's digest is not sha256 (when given: the file changed since certify read it).
+func registerExternal(path, sha256 string) error {
+	f, err := external.Load(path, faults.Names(), external.Catalogue())
+	if err != nil {
+		return err
+	}
+	if sha256 != "" && f.SHA256 != sha256 {
+		return fmt.Errorf("workload file %s: its SHA-256 is %s, not %s as recorded when the run started: it changed", path, f.SHA256, sha256)
+	}
+	w, err := external.Workload(f)
+	if err != nil {
+		return err
+	}
+	workloads.Register(w)
+	externalFile = f
+	return nil
+}
+
+// An external workload declared scalable is scaled up by 2 and back: its StatefulSet's pods
+// must be created and deleted in ordinal order, each after its predecessors are Ready
+// (OrderedReady; see statefulset_test.go). A negative control (Parallel) must be caught.
+var _ = Describe("External workload", func() {
+	w, ok := workloads.Lookup(external.Name)
+	if !ok || !externalFile.Spec.Scalable {
+		return
+	}
+	f := externalFile
+	ls := []string{w.Label()}
+	if w.Control {
+		ls = append(ls, labels.Negative)
+	}
+	It(fmt.Sprintf("%s scales up and down in ordinal order", w.Title), Label(ls...), SpecTimeout(15*time.Minute), func(ctx SpecContext) {
+		s := newSite(ctx, w.Name, w.Nodes, false)
+		deploy(ctx, w, s)
+		sts := f.Spec.StatefulSet
+		pods := watchPods(ctx, s.ns, f.Selector)
+		initial := len(pods.Events())
+		check := func(c string) record.WatchCheck {
+			return record.WatchCheck{Judge: record.JudgeOrdering, Check: c, StatefulSet: sts, Initial: initial}
+		}
+		added := func(from, to int) []string {
+			var names []string
+			for k := from; k < to; k++ {
+				names = append(names, fmt.Sprintf("%s-%d", sts, k))
+			}
+			return names
+		}
+		n := f.Replicas
+
+		By(fmt.Sprintf("scaling %s %d → %d", sts, n, n+2))
+		Expect(env.client.ScaleStatefulSet(ctx, s.ns, sts, n+2, flags.readyTimeout)).To(Succeed())
+		pods.waitUntil(ctx, fmt.Sprintf("%d Ready pods", n+2), added(0, n+2), judge.PodEvent.Healthy)
+		if w.Control {
+			negativeControl()
+			enter(record.PhaseJudging)
+			j := pods.judge(check(record.CheckCreation))
+			Expect(j.Outcome).To(Equal(record.Fail), "%s: the ordering checker saw no pod created before its predecessors were Ready", w.Title)
+			return
+		}
+		pods.judged(check(record.CheckCreation))
+
+		By(fmt.Sprintf("scaling %s %d → %d", sts, n+2, n))
+		Expect(env.client.ScaleStatefulSet(ctx, s.ns, sts, n, flags.readyTimeout)).To(Succeed())
+		pods.waitUntil(ctx, "the added pods deleted", added(n, n+2), func(e judge.PodEvent) bool { return e.Deleted })
+		enter(record.PhaseJudging)
+		pods.judged(check(record.CheckDeletion))
+	})
+})
