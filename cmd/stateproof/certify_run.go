@@ -192,6 +192,9 @@ func (c *certifier) preflight(ctx context.Context, client *kube.Client, env repo
 	env = preflight.Class(sc)
 	env.StateproofVersion, env.Context, env.Cluster = stateproofVersion(), ctxName, cluster
 	extra := faults.Access(c.opts.faults)
+	if f := c.opts.workloadFile; f != nil {
+		extra = append(extra, f.Access...) // creating the file's manifests
+	}
 	c.logf("checking permissions (%d SelfSubjectAccessReviews)", len(preflight.Needed(extra)))
 	if err := preflight.Permissions(ctx, cs, "", extra); err != nil {
 		return env, exitError{codeFor(err, new(*preflight.PermissionError)), err}
