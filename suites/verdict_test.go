@@ -74,7 +74,9 @@ func negativeControl() { recorded(func(r *record.Spec) { r.Control = true }) }
 
 // recordInjection appends a fault's injection to the record.
 func recordInjection(inj faults.Injection) {
-	recorded(func(r *record.Spec) { r.Injections = append(r.Injections, record.Injection{Injection: inj}) })
+	recorded(func(r *record.Spec) {
+		r.Injections = append(r.Injections, record.Injection{Injection: inj, FirstJudgement: len(r.Judgements)})
+	})
 }
 
 var _ = ReportBeforeEach(func(r SpecReport) {

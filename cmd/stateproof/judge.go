@@ -117,6 +117,15 @@ func judgeSpec(out io.Writer, f record.Found, rel string, recomputed *int) ([]st
 		}
 		fmt.Fprintln(out, line)
 	}
+	if vs := f.Spec.InjectionVerdicts(judgements); len(vs) > 1 { // a spec that met several faults
+		for i, v := range vs {
+			outcome := string(v.Outcome)
+			if outcome == "" {
+				outcome = "not judged"
+			}
+			fmt.Fprintf(out, "    injection %d (%s): %s, %d judgement(s)\n", i+1, v.Fault, outcome, len(v.Judgements))
+		}
+	}
 	diffs := record.Differences(f.Spec, judgements, figures)
 	if rv, rwhy := reports.SpecVerdict(f.Spec); rv != v || rwhy != why {
 		diffs = append(diffs, fmt.Sprintf("verdict differs: recorded %s (%s), recomputed %s (%s)", rv, rwhy, v, why))

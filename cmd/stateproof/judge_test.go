@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stateproof/stateproof/suites/record"
 )
 
 // recordedRun is a spec folder saved by a real run (Redis, appendfsync always, pod-delete, on
@@ -71,5 +73,34 @@ func TestJudgeWithoutRecordsIsBadInput(t *testing.T) {
 	err := judgeDir(&bytes.Buffer{}, t.TempDir(), true)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "no verdict.json under") {
 		t.Errorf("got %v (exit code %d), want bad input (2)", err, exitCode(err))
+	}
+}
+
+// A spec that met several faults is printed with a verdict per injection.
+func TestJudgePrintsAVerdictPerInjection(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spec")
+	s := record.New("MySQL holds its budget through two drains", nil)
+	ready := record.Observation{Judge: record.JudgeRecovery, Check: record.CheckPodReady, Pod: &record.PodReading{Name: "mysql-0", Found: true, Ready: true}}
+	lost := ready
+	lost.Pod = &record.PodReading{Name: "mysql-1", Found: true}
+	for _, o := range []record.Observation{ready, lost} {
+		inj := record.Injection{FirstJudgement: len(s.Judgements)}
+		inj.Fault = "node-drain"
+		s.Injections = append(s.Injections, inj)
+		s.Observations = append(s.Observations, o)
+		s.Add(record.JudgeObservation(o))
+	}
+	s.Phase, s.State = record.PhaseCleanUp, "failed"
+	if err := s.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := judgeDir(&out, dir, true); err != nil {
+		t.Fatalf("judge --verify: %v\n%s", err, &out)
+	}
+	for _, want := range []string{"injection 1 (node-drain): pass, 1 judgement(s)", "injection 2 (node-drain): fail, 1 judgement(s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
 	}
 }

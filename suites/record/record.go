@@ -132,7 +132,8 @@ func Judged(j Judge, err error) Judgement {
 	return out
 }
 
-// Injection is one fault the spec injected, with when it recovered.
+// Injection is one fault the spec injected, with when it recovered and where its verdict
+// starts among the spec's judgements.
 type Injection struct {
 	faults.Injection
 	// RecoveredAt is when the fault's recovery returned (zero for a fault without recovery, or
@@ -140,6 +141,49 @@ type Injection struct {
 	RecoveredAt time.Time `json:"recoveredAt,omitzero"`
 	// RecoverySeconds is how long the recovery took, in seconds.
 	RecoverySeconds float64 `json:"recoverySeconds,omitempty"`
+	// FirstJudgement is the index in Spec.Judgements of the first judgement made after this
+	// injection: the judgements from it up to the next injection's are this injection's
+	// verdict (see Spec.InjectionVerdicts).
+	FirstJudgement int `json:"firstJudgement"`
+}
+
+// InjectionVerdict is the verdict on one injection: the judgements made after it and before the
+// next one, and their outcome.
+type InjectionVerdict struct {
+	// Fault is the injected fault's name.
+	Fault string
+	// Judgements are the judgements made after the injection, before the next.
+	Judgements []Judgement
+	// Outcome is Fail when one of them failed, else Undecided when one could not decide, else
+	// Pass when there is at least one; "" without judgements.
+	Outcome Outcome
+}
+
+// InjectionVerdicts splits judgements (the spec's, or Rejudge's recomputed ones, in the same
+// order) among the spec's injections, each with its own verdict. Judgements made before the
+// first injection belong to none.
+func (s *Spec) InjectionVerdicts(judgements []Judgement) []InjectionVerdict {
+	var out []InjectionVerdict
+	for i, inj := range s.Injections {
+		end := len(judgements)
+		if i+1 < len(s.Injections) {
+			end = min(s.Injections[i+1].FirstJudgement, end)
+		}
+		from := min(inj.FirstJudgement, end)
+		v := InjectionVerdict{Fault: inj.Fault, Judgements: judgements[from:end]}
+		for _, j := range v.Judgements {
+			switch {
+			case j.Outcome == Fail:
+				v.Outcome = Fail
+			case j.Outcome == Undecided && v.Outcome != Fail:
+				v.Outcome = Undecided
+			case v.Outcome == "":
+				v.Outcome = Pass
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // Failure is where and why the spec failed, as Ginkgo reported it.

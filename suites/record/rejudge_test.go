@@ -179,3 +179,28 @@ func TestJudgeIdentityEvidenceSeen(t *testing.T) {
 		t.Errorf("identity not measured as seen: %+v, want only name, hostname, PVC and PV compared", j)
 	}
 }
+
+// A spec that meets several faults has a verdict per injection: the judgements made after each,
+// before the next.
+func TestInjectionVerdicts(t *testing.T) {
+	s := New("MySQL holds its budget through two drains", nil)
+	s.Injections = []Injection{{FirstJudgement: 0}, {FirstJudgement: 2}}
+	s.Injections[0].Fault, s.Injections[1].Fault = "node-drain", "node-drain"
+	s.Add(Judgement{Judge: JudgeBudget, Outcome: Pass}, Judgement{Judge: JudgeRecovery, Outcome: Pass},
+		Judgement{Judge: JudgeData, Outcome: Fail, Message: "1 of 300 acknowledged writes lost"}, Judgement{Judge: JudgeIdentity, Outcome: Pass})
+	v := s.InjectionVerdicts(s.Judgements)
+	if len(v) != 2 || v[0].Outcome != Pass || len(v[0].Judgements) != 2 || v[1].Outcome != Fail || len(v[1].Judgements) != 2 {
+		t.Errorf("verdicts %+v: want the first drain passed (2 judgements), the second failed (2)", v)
+	}
+	undecided := New("x", nil)
+	undecided.Injections = []Injection{{FirstJudgement: 0}}
+	undecided.Add(Judgement{Judge: JudgePreconditions, Outcome: Undecided}, Judgement{Judge: JudgeData, Outcome: Pass})
+	if v := undecided.InjectionVerdicts(undecided.Judgements); v[0].Outcome != Undecided {
+		t.Errorf("an undecided judgement: %+v", v)
+	}
+	none := New("y", nil)
+	none.Injections = []Injection{{FirstJudgement: 3}} // cut short: the spec failed before judging
+	if v := none.InjectionVerdicts(nil); len(v) != 1 || v[0].Outcome != "" || len(v[0].Judgements) != 0 {
+		t.Errorf("no judgement after the injection: %+v", v)
+	}
+}
