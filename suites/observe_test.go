@@ -59,7 +59,7 @@ func waitReading(ctx context.Context, start time.Time, o record.Observation, lim
 		_ = wait.PollUntilContextTimeout(ctx, time.Second, limit, true, take)
 	}
 	if !read1 {
-		harnessOK(fmt.Errorf("%w", readErr), "reading the "+o.Check+" observation")
+		harnessOK(readErr, "reading the "+o.Check+" observation")
 	}
 	return o
 }
@@ -77,14 +77,11 @@ func judgeObservation(ctx context.Context, o record.Observation, diagnose func(c
 			o.Diagnosis = diagnose(ctx)
 		}
 	}
-	j := record.JudgeObservation(o)
-	recorded(func(r *record.Spec) {
-		r.Observations = append(r.Observations, o)
-		r.Add(j)
-		if o.Check == record.CheckClaimBound && r.Figures.BindSeconds == nil { // as record.Rejudge
-			r.Figures.BindSeconds = &o.Seconds
-		}
-	})
+	var j record.Judgement
+	recorded(func(r *record.Spec) { j = r.Observe(o) })
+	if j.Judge == "" { // outside a spec: nothing recorded
+		j = record.JudgeObservation(o)
+	}
 	failUnlessPassed([]record.Judgement{j})
 	return o
 }

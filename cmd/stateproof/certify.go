@@ -196,11 +196,12 @@ func (o *certifyOptions) complete(workloadList, faultList, expectFailed string) 
 			workloadList += "," + external.Name
 		}
 	}
+	if o.workloadFile == nil && slices.ContainsFunc(strings.Split(workloadList, ","), func(w string) bool { return strings.TrimSpace(w) == external.Name }) {
+		return usageError{fmt.Errorf("--workloads %s: the external workload needs --workload-file FILE (docs/extending.md)", external.Name)}
+	}
 	var err error
 	o.workloads, err = parseList("--workloads", "workload", workloadList, valid)
 	switch {
-	case o.workloadFile == nil && errors.As(err, new(usageError)) && strings.Contains(err.Error(), fmt.Sprintf("%q", external.Name)):
-		return usageError{fmt.Errorf("--workloads %s: the external workload needs --workload-file FILE (docs/extending.md)", external.Name)}
 	case err != nil:
 		return err
 	case o.workloadFile != nil && !slices.Contains(o.workloads, external.Name):

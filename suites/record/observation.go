@@ -145,6 +145,26 @@ func JudgeObservation(o Observation) Judgement {
 	return Judged(o.Judge, err)
 }
 
+// Observe records o on s with its judgement (JudgeObservation), returned, and the figure it
+// measures: BindSeconds from the first CheckClaimBound observation (as Rejudge recomputes it).
+func (s *Spec) Observe(o Observation) Judgement {
+	j := JudgeObservation(o)
+	s.Observations = append(s.Observations, o)
+	s.Add(j)
+	s.Figures.BindSeconds = bindSeconds(s.Observations, s.Figures.BindSeconds)
+	return j
+}
+
+// bindSeconds is the first CheckClaimBound observation's Seconds, else def.
+func bindSeconds(obs []Observation, def *float64) *float64 {
+	for _, o := range obs {
+		if o.Check == CheckClaimBound {
+			return ptr(o.Seconds)
+		}
+	}
+	return def
+}
+
 // Met says whether o's condition holds on its reading (JudgeObservation passes): the suites
 // poll until it does.
 func (o Observation) Met() bool { return o.condition() == nil }

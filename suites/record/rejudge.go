@@ -79,10 +79,8 @@ func Rejudge(s *Spec, dir string) ([]Judgement, Figures, error) {
 	}
 	for _, o := range s.Observations {
 		recomputed[o.Judge] = append(recomputed[o.Judge], JudgeObservation(o))
-		if o.Check == CheckClaimBound && figures.BindSeconds == nil {
-			figures.BindSeconds = ptr(o.Seconds)
-		}
 	}
+	figures.BindSeconds = bindSeconds(s.Observations, figures.BindSeconds)
 	var out []Judgement
 	for _, j := range s.Judgements {
 		rs := recomputed[j.Judge]
