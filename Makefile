@@ -53,6 +53,9 @@ E2E_SUITE ?= ./suites
 # a file (must pass) and an unsafe Redis (a negative control: its loss and misordering must be
 # found).
 EXTERNAL_EXAMPLES := fixtures/workloads/external/examples/mysql/workload.yaml fixtures/workloads/external/examples/redis-unsafe/workload.yaml
+# The example of an existing StatefulSet (spec.namespace): test-e2e installs it as a user would,
+# runs it, and checks the run left it as it was (cmd/stateproof TestAnExistingStatefulSet).
+EXISTING_EXAMPLE := fixtures/workloads/external/examples/mysql-existing/workload.yaml
 export IMAGES K8S_VERSION KIND_CLUSTER ARTIFACTS KUBECONFIG_OUT IMAGES_FILE
 
 BIN := _build/stateproof
@@ -101,7 +104,7 @@ test: ## Unit tests (no cluster, no Docker)
 # decidable by some spec (suites/labels, checked in a ReportAfterSuite).
 	go test -count=1 -tags e2e ./suites -args -ginkgo.dry-run -artifacts=$$(mktemp -d)
 # The same with each external-workload example registered (its file must load, its labels too).
-	@for f in $(EXTERNAL_EXAMPLES); do echo "dry run with --workload-file=$$f"; \
+	@for f in $(EXTERNAL_EXAMPLES) $(EXISTING_EXAMPLE); do echo "dry run with --workload-file=$$f"; \
 	  go test -count=1 -tags e2e ./suites -args -ginkgo.dry-run -artifacts=$$(mktemp -d) -workload-file=$(CURDIR)/$$f; done
 # Lint .github/workflows (go.mod's actionlint; no shellcheck/pyflakes, so CI and laptops agree).
 	go tool actionlint -shellcheck= -pyflakes=
@@ -122,6 +125,9 @@ test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the 
 	    if [ "$(PROCS)" = 1 ]; then wait $$! || rc=$$?; pids=; fi; \
 	  done; \
 	  for p in $$pids; do wait $$p || rc=$$?; done; \
+	  echo "== existing StatefulSet: $(EXISTING_EXAMPLE) on the MySQL example installed in its namespace; the run must leave it as it was"; \
+	  go test -tags e2e -count=1 -v -timeout 30m -run TestAnExistingStatefulSet ./cmd/stateproof/ > $(ARTIFACTS)/existing.log 2>&1 || rc=1; \
+	  grep -E '^(=== RUN|--- |PASS|FAIL|ok )|existing_e2e_test.go|\[existing\] .*(Ran |Passed|FAIL)' $(ARTIFACTS)/existing.log | tail -n 30; \
 	fi; \
 	if [ -n "$$self" ]; then wait $$self || rc=$$?; \
 	elif [ -n "$$selftest" ]; then \

@@ -3,9 +3,11 @@
 package suites
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -57,7 +59,7 @@ func keepsWrites(ctx SpecContext, r workloads.Row) {
 	if r.Path.EvictsNode {
 		n = max(n, w.DrainNodes)
 	}
-	s := newSite(ctx, w.Name, n, r.Path.MovesPod)
+	s := newWorkloadSite(ctx, w, n, r.Path.MovesPod)
 	target, start := deploy(ctx, w, s)
 	f := r.Path.New(faultDeps())
 	requireApplicable(ctx, s, f, target)
@@ -69,8 +71,20 @@ func keepsWrites(ctx SpecContext, r workloads.Row) {
 	dataSurvivesFault(ctx, w, start(), f, target)
 }
 
+// newWorkloadSite is newSite for a spec of w that occupies n worker nodes (moves: its pod moves
+// to another node): an Unpinned workload's spec leases every worker instead, and stays on
+// --storage-class, the class its PVCs already use.
+func newWorkloadSite(ctx SpecContext, w workloads.Workload, n int, moves bool) site {
+	if w.Unpinned {
+		return newSite(ctx, w.Name, allNodes, false)
+	}
+	return newSite(ctx, w.Name, n, moves)
+}
+
 // deploy deploys w on s (its namespace, nodes and StorageClass) and returns the pod its faults
-// hit and a function that starts its in-cluster writer (called after requireApplicable).
+// hit and a function that starts its in-cluster writer (called after requireApplicable). A
+// target outside the spec's namespace (an existing StatefulSet) has its diagnostics saved when
+// the spec fails; a deployment that asks for it has the agent remove its data at the end.
 func deploy(ctx SpecContext, w workloads.Workload, s site) (faults.Target, func() *agent.Handle) {
 	By("deploying " + w.Title + " on StorageClass " + s.storageClass)
 	d, err := w.Deploy(ctx, workloads.Site{
@@ -80,10 +94,28 @@ func deploy(ctx SpecContext, w workloads.Workload, s site) (faults.Target, func(
 	for _, k := range slices.Sorted(maps.Keys(d.Settings)) {
 		AddReportEntry(k, d.Settings[k])
 	}
+	if ns := d.Target.Namespace; ns != s.ns {
+		DeferCleanup(func(ctx context.Context) {
+			if CurrentSpecReport().Failed() {
+				if err := env.client.SaveDiagnostics(ctx, ns, specArtifacts("diagnostics-"+ns)); err != nil {
+					GinkgoWriter.Printf("saving diagnostics of %s: %v\n", ns, err)
+				}
+			}
+		})
+	}
 	return d.Target, func() *agent.Handle {
 		spec := d.Agent
 		spec.Namespace, spec.Name = s.ns, "agent"
-		return startAgent(ctx, spec)
+		a := startAgent(ctx, spec)
+		if d.RemoveData {
+			// Registered after the namespace's clean-up and before the fault's recovery
+			// (clean-ups run last registered first): it runs after the recovery, while the
+			// agent and the workload are still there.
+			DeferCleanup(func(ctx context.Context) {
+				Expect(a.Remove(ctx)).To(Succeed(), "the agent removing its data from %s", d.Target)
+			}, NodeTimeout(agent.ReadBackTimeout+time.Minute))
+		}
+		return a
 	}
 }
 

@@ -3,11 +3,13 @@
 package suites
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/fixtures/workloads"
@@ -54,10 +56,16 @@ var _ = Describe("External workload", func() {
 		ls = append(ls, labels.Negative)
 	}
 	It(fmt.Sprintf("%s scales up and down in ordinal order", w.Title), Label(ls...), SpecTimeout(15*time.Minute), func(ctx SpecContext) {
-		s := newSite(ctx, w.Name, w.Nodes, false)
-		deploy(ctx, w, s)
-		sts := f.Spec.StatefulSet
-		pods := watchPods(ctx, s.ns, f.Selector)
+		s := newWorkloadSite(ctx, w, w.Nodes, false)
+		target, _ := deploy(ctx, w, s)
+		ns, sts := target.Namespace, f.Spec.StatefulSet
+		n, selector := liveStatefulSet(ctx, ns, sts)
+		if w.Unpinned { // an existing StatefulSet is the user's: scaled back whatever happens
+			DeferCleanup(func(ctx context.Context) {
+				Expect(env.client.ScaleStatefulSet(ctx, ns, sts, n, flags.readyTimeout)).To(Succeed(), "scaling %s/%s back to %d", ns, sts, n)
+			}, NodeTimeout(flags.readyTimeout+time.Minute))
+		}
+		pods := watchPods(ctx, ns, selector)
 		initial := len(pods.Events())
 		check := func(c string) record.WatchCheck {
 			return record.WatchCheck{Judge: record.JudgeOrdering, Check: c, StatefulSet: sts, Initial: initial}
@@ -69,10 +77,9 @@ var _ = Describe("External workload", func() {
 			}
 			return names
 		}
-		n := f.Replicas
 
 		By(fmt.Sprintf("scaling %s %d → %d", sts, n, n+2))
-		Expect(env.client.ScaleStatefulSet(ctx, s.ns, sts, n+2, flags.readyTimeout)).To(Succeed())
+		Expect(env.client.ScaleStatefulSet(ctx, ns, sts, n+2, flags.readyTimeout)).To(Succeed())
 		pods.waitUntil(ctx, fmt.Sprintf("%d Ready pods", n+2), added(0, n+2), judge.PodEvent.Healthy)
 		if w.Control {
 			negativeControl()
@@ -84,9 +91,23 @@ var _ = Describe("External workload", func() {
 		pods.judged(check(record.CheckCreation))
 
 		By(fmt.Sprintf("scaling %s %d → %d", sts, n+2, n))
-		Expect(env.client.ScaleStatefulSet(ctx, s.ns, sts, n, flags.readyTimeout)).To(Succeed())
+		Expect(env.client.ScaleStatefulSet(ctx, ns, sts, n, flags.readyTimeout)).To(Succeed())
 		pods.waitUntil(ctx, "the added pods deleted", added(n, n+2), func(e judge.PodEvent) bool { return e.Deleted })
 		enter(record.PhaseJudging)
 		pods.judged(check(record.CheckDeletion))
 	})
 })
+
+// liveStatefulSet returns StatefulSet ns/name's spec.replicas (1 when unset) and its pods' label
+// selector, as the cluster has them now (an existing StatefulSet is known only there).
+func liveStatefulSet(ctx context.Context, ns, name string) (int, string) {
+	sts, err := env.client.Clientset.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	sel, err := metav1.LabelSelectorAsSelector(sts.Spec.Selector)
+	Expect(err).NotTo(HaveOccurred(), "StatefulSet %s/%s: spec.selector", ns, name)
+	n := 1
+	if sts.Spec.Replicas != nil {
+		n = int(*sts.Spec.Replicas)
+	}
+	return n, sel.String()
+}

@@ -24,6 +24,8 @@ func newAgentCommand() *cobra.Command {
   /healthz  liveness        /status   counts so far
   /stop     stop writing    /history  every operation, one JSON object per line
   /readback the ids the workload holds now
+  /remove   stop writing, then remove what the agent wrote (its table or keys, --table /
+            --key-prefix), nothing else
 The password is read from the environment variable WORKLOAD_PASSWORD.`,
 	}
 	var cfg agent.Config
