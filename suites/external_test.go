@@ -9,6 +9,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/faults"
@@ -59,10 +60,27 @@ var _ = Describe("External workload", func() {
 		s := newWorkloadSite(ctx, w, w.Nodes, false)
 		target, _ := deploy(ctx, w, s)
 		ns, sts := target.Namespace, f.Spec.StatefulSet
-		n, selector := liveStatefulSet(ctx, ns, sts)
+		n, selector, claims := liveStatefulSet(ctx, ns, sts)
 		if w.Unpinned { // an existing StatefulSet is the user's: scaled back whatever happens
+			created := newClaims(ctx, ns, sts, claims, n, n+2)
 			DeferCleanup(func(ctx context.Context) {
 				Expect(env.client.ScaleStatefulSet(ctx, ns, sts, n, flags.readyTimeout)).To(Succeed(), "scaling %s/%s back to %d", ns, sts, n)
+				// The added pods' PVCs stay after a scale-down (whenScaled: Retain, KEP-1847):
+				// those this spec made go, so that the user's namespace holds what it held.
+				pvcs := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns)
+				for _, pvc := range created {
+					if err := pvcs.Delete(ctx, pvc, metav1.DeleteOptions{}); !apierrors.IsNotFound(err) {
+						Expect(err).NotTo(HaveOccurred(), "deleting PVC %s/%s, made by the scale-up", ns, pvc)
+					}
+					// Gone once no pod uses it (kubernetes.io/pvc-protection).
+					Eventually(func(ctx context.Context) error {
+						_, err := pvcs.Get(ctx, pvc, metav1.GetOptions{})
+						if apierrors.IsNotFound(err) {
+							return nil
+						}
+						return fmt.Errorf("PVC %s/%s still there (%v)", ns, pvc, err)
+					}).WithContext(ctx).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
+				}
 			}, NodeTimeout(flags.readyTimeout+time.Minute))
 		}
 		pods := watchPods(ctx, ns, selector)
@@ -98,9 +116,10 @@ var _ = Describe("External workload", func() {
 	})
 })
 
-// liveStatefulSet returns StatefulSet ns/name's spec.replicas (1 when unset) and its pods' label
-// selector, as the cluster has them now (an existing StatefulSet is known only there).
-func liveStatefulSet(ctx context.Context, ns, name string) (int, string) {
+// liveStatefulSet returns StatefulSet ns/name's spec.replicas (1 when unset), its pods' label
+// selector and its volumeClaimTemplates names, as the cluster has them now (an existing
+// StatefulSet is known only there).
+func liveStatefulSet(ctx context.Context, ns, name string) (int, string, []string) {
 	sts, err := env.client.Clientset.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
 	Expect(err).NotTo(HaveOccurred())
 	sel, err := metav1.LabelSelectorAsSelector(sts.Spec.Selector)
@@ -109,5 +128,28 @@ func liveStatefulSet(ctx context.Context, ns, name string) (int, string) {
 	if sts.Spec.Replicas != nil {
 		n = int(*sts.Spec.Replicas)
 	}
-	return n, sel.String()
+	var claims []string
+	for _, t := range sts.Spec.VolumeClaimTemplates {
+		claims = append(claims, t.Name)
+	}
+	return n, sel.String(), claims
+}
+
+// newClaims returns the PVCs that scaling StatefulSet ns/sts from replicas from to to would
+// create: "<template>-<sts>-<ordinal>" (the StatefulSet controller's names) for the ordinals
+// from..to-1, less those that exist already.
+func newClaims(ctx context.Context, ns, sts string, templates []string, from, to int) []string {
+	var out []string
+	for _, t := range templates {
+		for k := from; k < to; k++ {
+			name := fmt.Sprintf("%s-%s-%d", t, sts, k)
+			_, err := env.client.Clientset.CoreV1().PersistentVolumeClaims(ns).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				out = append(out, name)
+				continue
+			}
+			Expect(err).NotTo(HaveOccurred(), "reading PVC %s/%s", ns, name)
+		}
+	}
+	return out
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/faults"
@@ -32,8 +33,8 @@ const existingExample = "../../fixtures/workloads/external/examples/mysql-existi
 // example's manifests into the example's namespace (orders-example), as their Helm chart would,
 // with a table and row of their own, and runs the suites on it through the file (make test-e2e
 // runs it after the suites: KUBECONFIG_OUT, IMAGES_FILE, ARTIFACTS). The specs must pass, and the
-// run must leave what it found: the namespace, the StatefulSet at 1 Ready replica, the user's
-// row, and no stateproof_* table.
+// run must leave what it found: the namespace, the StatefulSet at 1 Ready replica with its
+// templates unchanged, the same PVCs, the user's row, and no stateproof_* table.
 func TestAnExistingStatefulSet(t *testing.T) {
 	kubeconfig, imagesFile := absEnv(t, "KUBECONFIG_OUT"), absEnv(t, "IMAGES_FILE")
 	artifacts := filepath.Join(absEnv(t, "ARTIFACTS"), "external", "mysql-existing")
@@ -52,8 +53,13 @@ func TestAnExistingStatefulSet(t *testing.T) {
 	}
 	install(t, client, imagesFile, ns)
 
-	// The user's own data, which the run must not touch.
+	// The user's own data, which the run must not touch, and what the namespace holds.
 	sql(t, client, ns, "CREATE TABLE stateproof.orders (id INT PRIMARY KEY); INSERT INTO stateproof.orders VALUES (7)")
+	before, err := client.Clientset.AppsV1().StatefulSets(ns).Get(t.Context(), sts, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := claimNames(t, client, ns)
 
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
@@ -78,8 +84,17 @@ func TestAnExistingStatefulSet(t *testing.T) {
 	if err := client.WaitStatefulSetReady(t.Context(), ns, sts, time.Minute); err != nil {
 		t.Errorf("the user's StatefulSet after the run: %v", err)
 	}
-	if got, _ := client.Clientset.AppsV1().StatefulSets(ns).Get(t.Context(), sts, metav1.GetOptions{}); got != nil && (got.Spec.Replicas == nil || *got.Spec.Replicas != 1) {
-		t.Errorf("StatefulSet %s/%s has spec.replicas %v after the run, want 1 as installed", ns, sts, got.Spec.Replicas)
+	after, err := client.Clientset.AppsV1().StatefulSets(ns).Get(t.Context(), sts, metav1.GetOptions{})
+	switch {
+	case err != nil:
+		t.Errorf("the user's StatefulSet after the run: %v", err)
+	case after.Spec.Replicas == nil || *after.Spec.Replicas != 1:
+		t.Errorf("StatefulSet %s/%s has spec.replicas %v after the run, want 1 as installed", ns, sts, after.Spec.Replicas)
+	case !equality.Semantic.DeepEqual(before.Spec.Template, after.Spec.Template) || !equality.Semantic.DeepEqual(before.Spec.VolumeClaimTemplates, after.Spec.VolumeClaimTemplates):
+		t.Errorf("StatefulSet %s/%s: its pod or claim templates changed during the run", ns, sts)
+	}
+	if got := claimNames(t, client, ns); !slices.Equal(got, claims) {
+		t.Errorf("PVCs of %s after the run: %v, want those before it: %v (the scale-up's are deleted)", ns, got, claims)
 	}
 	if rows := sql(t, client, ns, "SELECT id FROM stateproof.orders"); rows != "7" {
 		t.Errorf("the user's table stateproof.orders holds %q after the run, want its one row 7", rows)
@@ -159,6 +174,21 @@ func passedSpecs(t *testing.T, path string) []string {
 	}
 	slices.Sort(passed)
 	return passed
+}
+
+// claimNames returns the names of the PVCs in ns, sorted.
+func claimNames(t *testing.T, client *kube.Client, ns string) []string {
+	t.Helper()
+	list, err := client.Clientset.CoreV1().PersistentVolumeClaims(ns).List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, pvc := range list.Items {
+		names = append(names, pvc.Name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // mustAbs is path made absolute.
