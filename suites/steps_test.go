@@ -204,12 +204,15 @@ func measureData(ctx context.Context, w workloads.Workload, a *agent.Handle, inj
 		writeJSON(filepath.Join(specArtifacts(""), record.ReadBackFile), ids)
 	}
 
+	judging := time.Now()
 	r := record.DecideData(in, ops, ids)
+	AddReportEntry("data judges seconds", time.Since(judging).Seconds())
 	recorded(func(s *record.Spec) {
 		s.Data = &in
 		s.Add(r.Judgements...)
-		s.Figures.RTOSeconds, s.Figures.RPOSeconds = r.Figures.RTOSeconds, r.Figures.RPOSeconds
-		s.Figures.Acknowledged, s.Figures.Lost, s.Figures.Unknown = r.Figures.Acknowledged, r.Figures.Lost, r.Figures.Unknown
+		bind := s.Figures.BindSeconds
+		s.Figures = r.Figures
+		s.Figures.BindSeconds = bind
 	})
 	// For the reader of the Ginkgo report; the verdict comes from the record.
 	AddReportEntry("acknowledged writes", r.Verdict.Acknowledged)
@@ -225,10 +228,13 @@ func measureData(ctx context.Context, w workloads.Workload, a *agent.Handle, inj
 	}
 	if r.Registers != nil {
 		AddReportEntry("linearizability", *r.Registers)
+		AddReportEntry("register overlap", *r.Figures.RegisterOverlap)
 	}
-	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s s (outage seen: %v), RPO %s s\n",
+	AddReportEntry("clients", *r.Figures.Clients)
+	AddReportEntry("overlap", *r.Figures.Overlap)
+	GinkgoWriter.Printf("%s: acknowledged %d, lost %d, duplicated %d, unknown %d (%d present), RTO %s s (outage seen: %v), RPO %s s; %d clients, overlap %.2f\n",
 		inj.Fault, r.Verdict.Acknowledged, r.Verdict.Lost, r.Verdict.Duplicated, r.Verdict.Unknown, r.Verdict.UnknownPresent,
-		seconds(r.Figures.RTOSeconds), r.Outage, seconds(r.Figures.RPOSeconds))
+		seconds(r.Figures.RTOSeconds), r.Outage, seconds(r.Figures.RPOSeconds), *r.Figures.Clients, *r.Figures.Overlap)
 	return r
 }
 

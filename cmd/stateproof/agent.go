@@ -29,18 +29,24 @@ func newAgentCommand() *cobra.Command {
 The password is read from the environment variable WORKLOAD_PASSWORD.`,
 	}
 	var cfg agent.Config
-	cmd.PersistentFlags().Float64Var(&cfg.Rate, "rate", 50, "writes per second")
+	var clients int
+	cmd.PersistentFlags().Float64Var(&cfg.Rate, "rate", 50, "writes per second, all clients together")
+	cmd.PersistentFlags().IntVar(&clients, "clients", DefaultClients, "concurrent clients, each with its own connection, recorded as <client>/<k> in the history (1 to 64)")
 	cmd.PersistentFlags().StringVar(&cfg.Listen, "listen", fmt.Sprintf(":%d", agent.Port), "HTTP listen address")
 	cmd.PersistentFlags().StringVar(&cfg.Client, "client", envOr("HOSTNAME", "agent"), "client name recorded in the history")
 	cmd.PersistentFlags().DurationVar(&cfg.SetupTimeout, "setup-timeout", 2*time.Minute, "how long the workload may take to accept the schema set-up")
 	for _, w := range workloads.All() {
-		cmd.AddCommand(newWorkloadAgentCommand(w, &cfg))
+		cmd.AddCommand(newWorkloadAgentCommand(w, &cfg, &clients))
 	}
 	return cmd
 }
 
-// newWorkloadAgentCommand is `stateproof agent <w.Name>`: w's client writing at cfg's rate.
-func newWorkloadAgentCommand(w workloads.Workload, cfg *agent.Config) *cobra.Command {
+// DefaultClients is the agent's default number of concurrent clients (--clients).
+const DefaultClients = 4
+
+// newWorkloadAgentCommand is `stateproof agent <w.Name>`: *clients concurrent clients of w
+// writing at cfg's rate in all.
+func newWorkloadAgentCommand(w workloads.Workload, cfg *agent.Config, clients *int) *cobra.Command {
 	long := w.Agent.Long
 	if long == "" {
 		long = w.Agent.Short + ".\nThe password is read from the environment variable WORKLOAD_PASSWORD."
@@ -53,17 +59,24 @@ func newWorkloadAgentCommand(w workloads.Workload, cfg *agent.Config) *cobra.Com
 	}}
 	newClient := w.Agent.Flags(sub.Flags())
 	sub.RunE = func(cmd *cobra.Command, _ []string) error {
-		client, err := newClient(*cfg, os.Getenv("WORKLOAD_PASSWORD"))
-		if ue := (*workloads.UsageError)(nil); errors.As(err, &ue) {
-			return usageError{err}
+		if *clients < 1 || *clients > 64 {
+			return usageError{fmt.Errorf("--clients %d: want 1 to 64 concurrent clients", *clients)}
 		}
-		if err != nil {
-			return err
+		var all []agent.Workload
+		for range *clients {
+			client, err := newClient(*cfg, os.Getenv("WORKLOAD_PASSWORD"))
+			if ue := (*workloads.UsageError)(nil); errors.As(err, &ue) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			if c, ok := client.(io.Closer); ok {
+				defer c.Close()
+			}
+			all = append(all, client)
 		}
-		if c, ok := client.(io.Closer); ok {
-			defer c.Close()
-		}
-		return agent.Run(cmd.Context(), *cfg, client)
+		return agent.Run(cmd.Context(), *cfg, all...)
 	}
 	return sub
 }

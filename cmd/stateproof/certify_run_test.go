@@ -379,7 +379,7 @@ func TestCertifyIgnoresStaleRecords(t *testing.T) {
 	if err := os.MkdirAll(stale, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(stale, "verdict.json"), []byte(`{"schemaVersion":"stateproof.io/spec-record/v2","name":"Provisioning binds a PVC of the StorageClass","phase":"judging","state":"failed","judgements":[{"judge":"storage","outcome":"fail","message":"stale"}]}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(stale, "verdict.json"), []byte(`{"schemaVersion":"stateproof.io/spec-record/v3","name":"Provisioning binds a PVC of the StorageClass","phase":"judging","state":"failed","judgements":[{"judge":"storage","outcome":"fail","message":"stale"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.run(t.Context()); err != nil {

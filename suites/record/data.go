@@ -77,6 +77,7 @@ type DataResult struct {
 func DecideData(in DataInput, ops []history.Op, readBack []int64) DataResult {
 	in = in.onAgentClock()
 	var r DataResult
+	r.Figures.Clients, r.Figures.Overlap = ptr(judge.Clients(ops)), ptr(judge.Overlap(ops))
 	unique := judge.OnlyKinds(ops, in.UniqueKinds...)
 	r.Judgements = append(r.Judgements, Judged(JudgePreconditions, judge.Preconditions(unique, in.FaultStart, in.MinAcked)))
 
@@ -120,6 +121,7 @@ func DecideData(in DataInput, ops []history.Op, readBack []int64) DataResult {
 	if in.Registers {
 		v, _ := judge.CheckRegisters(judged, RegistersTimeout)
 		r.Registers = &v
+		r.Figures.RegisterOverlap = ptr(judge.RegisterOverlap(judged))
 		err := v.Err()
 		if err != nil && v.Result != "illegal" {
 			err = fmt.Errorf("%w: %w", ErrUndecided, err)

@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion identifies the format of a Spec record (field schemaVersion).
-const SchemaVersion = "stateproof.io/spec-record/v2"
+const SchemaVersion = "stateproof.io/spec-record/v3"
 
 // Files of a spec's artifacts folder that the record names.
 const (
@@ -209,6 +209,13 @@ type Figures struct {
 	Unknown      *int `json:"unknown,omitempty"`
 	// BindSeconds is how long a PVC took to bind, in seconds.
 	BindSeconds *float64 `json:"bindSeconds,omitempty"`
+	// Clients is how many of the agent's concurrent clients wrote (judge.Clients), Overlap
+	// how concurrent the history is (judge.Overlap: operations in flight with each one, on
+	// average) and RegisterOverlap the same per register (judge.RegisterOverlap; with the
+	// register judge).
+	Clients         *int     `json:"clients,omitempty"`
+	Overlap         *float64 `json:"overlap,omitempty"`
+	RegisterOverlap *float64 `json:"registerOverlap,omitempty"`
 }
 
 // IdentityEvidence is what the identity judge read: each pod's identity before the fault and
