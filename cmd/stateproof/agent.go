@@ -33,7 +33,7 @@ The password is read from the environment variable WORKLOAD_PASSWORD.`,
 	cmd.PersistentFlags().Float64Var(&cfg.Rate, "rate", 50, "writes per second, all clients together")
 	cmd.PersistentFlags().IntVar(&clients, "clients", DefaultClients, "concurrent clients, each with its own connection, recorded as <client>/<k> in the history (1 to 64)")
 	cmd.PersistentFlags().StringVar(&cfg.Listen, "listen", fmt.Sprintf(":%d", agent.Port), "HTTP listen address")
-	cmd.PersistentFlags().StringVar(&cfg.Client, "client", envOr("HOSTNAME", "agent"), "client name recorded in the history")
+	cmd.PersistentFlags().StringVar(&cfg.Client, "client", envOr("HOSTNAME", "agent"), "client name: the data's namespace (keys, posts) and, as <client>/<k> with several --clients, each client's name in the history")
 	cmd.PersistentFlags().DurationVar(&cfg.SetupTimeout, "setup-timeout", 2*time.Minute, "how long the workload may take to accept the schema set-up")
 	for _, w := range workloads.All() {
 		cmd.AddCommand(newWorkloadAgentCommand(w, &cfg, &clients))
