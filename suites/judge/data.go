@@ -96,9 +96,11 @@ func Preconditions(ops []history.Op, faultStart time.Time, minAcked int) error {
 	return nil
 }
 
-// RTO is the recovery time seen by clients: from the call of the first write that did not
-// succeed at or after from, to the return of the first successful write after it. outage is
-// false when no write failed (RTO 0); err is set when writes failed and none
+// RTO is the recovery time seen by clients: from the call of the first write (of any client)
+// that did not succeed at or after from, to the return of the first successful write (of any
+// client) called after that failed one returned, as a sequential client's next write would be:
+// a write of another client already in flight with the failed one says nothing about recovery.
+// outage is false when no write failed (RTO 0); err is set when writes failed and none
 // succeeded afterwards (no recovery).
 func RTO(ops []history.Op, from time.Time) (rto time.Duration, outage bool, err error) {
 	sorted := slices.Clone(ops)
@@ -115,7 +117,7 @@ func RTO(ops []history.Op, from time.Time) (rto time.Duration, outage bool, err 
 			}
 			continue
 		}
-		if op.Outcome == history.OK && op.Call.After(firstBad.Call) {
+		if op.Outcome == history.OK && op.Call.After(firstBad.Return) {
 			return op.Return.Sub(firstBad.Call), true, nil
 		}
 	}

@@ -92,6 +92,17 @@ func TestRTO(t *testing.T) {
 	if _, outage, _ := RTO(ops("fooo"), t0.Add(time.Millisecond)); outage {
 		t.Error("a failure before the fault counted")
 	}
+	// Concurrent clients: a write of another client in flight with the failed one (called after
+	// it, before it returned) is no recovery; the first one called after it returned is.
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	concurrent := []history.Op{
+		{Client: "a/1", Call: at(100), Return: at(102), Outcome: history.Fail},
+		{Client: "a/2", Call: at(101), Return: at(103), Outcome: history.OK},
+		{Client: "a/3", Call: at(500), Return: at(510), Outcome: history.OK},
+	}
+	if rto, _, err := RTO(concurrent, t0); err != nil || rto != 410*time.Millisecond {
+		t.Errorf("concurrent RTO = %v, %v; want 410ms (from the failed call to the write called after it returned)", rto, err)
+	}
 }
 
 func TestCheckReplacedSameIdentity(t *testing.T) {
