@@ -20,7 +20,13 @@ type kindNode struct {
 	runtime    string // container runtime CLI kind used: docker, podman or nerdctl
 	cluster    string // kind cluster name, from the providerID
 	container  string
+	// addrs are the container's addresses before a stop or kill (docker only), given back to
+	// it when it starts again (see pinAddresses).
+	addrs []netAddr
 }
+
+// netAddr is a container's address on one network.
+type netAddr struct{ network, ipv4, ipv6 string }
 
 // kindClusterLabel is the label kind puts on every node container: the name of its cluster
 // (sigs.k8s.io/kind pkg/cluster/internal/providers/docker/constants.go).
@@ -98,6 +104,13 @@ func (k *kindNode) fail(ctx context.Context, mode Mode) error {
 	default:
 		return fmt.Errorf("node-failure mode %q: want stop, kill or pause", mode)
 	}
+	if mode != Pause && k.runtime == "docker" {
+		addrs, err := k.addresses(ctx)
+		if err != nil {
+			return fmt.Errorf("%s node %q: %w", mode, k.node, err)
+		}
+		k.addrs = addrs
+	}
 	var err error
 	for attempt := 1; attempt <= pauseAttempts; attempt++ {
 		if _, err = k.run(ctx, args...); err == nil {
@@ -170,7 +183,9 @@ func (k *kindNode) restore(ctx context.Context, state string) error {
 	case "paused":
 		_, err = k.run(ctx, "unpause", k.container)
 	default:
-		_, err = k.run(ctx, "start", k.container)
+		if err = k.pinAddresses(ctx); err == nil {
+			_, err = k.run(ctx, "start", k.container)
+		}
 	}
 	now, serr := k.state(ctx)
 	if serr == nil && now == "running" {
@@ -183,6 +198,54 @@ func (k *kindNode) restore(ctx context.Context, state string) error {
 		err = fmt.Errorf("it is %s", now)
 	}
 	return fmt.Errorf("bring node %q back from %s: %w", k.node, state, err)
+}
+
+// addresses returns the container's address on each of its networks, as the runtime reports
+// them (docker inspect .NetworkSettings.Networks).
+func (k *kindNode) addresses(ctx context.Context) ([]netAddr, error) {
+	out, err := k.run(ctx, "inspect", "--format", `{{range $n, $v := .NetworkSettings.Networks}}{{$n}} {{$v.IPAddress}} {{$v.GlobalIPv6Address}}{{"\n"}}{{end}}`, k.container)
+	if err != nil {
+		return nil, fmt.Errorf("its container's addresses cannot be read: %w", err)
+	}
+	var addrs []netAddr
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		a := netAddr{network: f[0], ipv4: f[1]}
+		if len(f) > 2 {
+			a.ipv6 = f[2]
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, nil
+}
+
+// pinAddresses gives the stopped container back the addresses it had before the failure
+// (disconnect, then connect with --ip and --ip6), before it starts: Docker hands a starting
+// container any free address, so two nodes down at once can come back with each other's, and
+// kind's nodes do not survive that (kindnet on the node takes the other node's pod CIDR: its
+// pods become unreachable; seen in session 10). An address another container took is an error
+// naming it (the node is connected again without it, so that it still has a network).
+func (k *kindNode) pinAddresses(ctx context.Context) error {
+	for _, a := range k.addrs {
+		if _, err := k.run(ctx, "network", "disconnect", a.network, k.container); err != nil {
+			return fmt.Errorf("node %q: %w", k.node, err)
+		}
+		args := []string{"network", "connect"}
+		if a.ipv4 != "" {
+			args = append(args, "--ip", a.ipv4)
+		}
+		if a.ipv6 != "" {
+			args = append(args, "--ip6", a.ipv6)
+		}
+		if _, err := k.run(ctx, append(args, a.network, k.container)...); err != nil {
+			_, _ = k.run(ctx, "network", "connect", a.network, k.container) // best effort: the error below says what failed
+			return fmt.Errorf("node %q: its address %s %s on network %s cannot be given back: %w", k.node, a.ipv4, a.ipv6, a.network, err)
+		}
+	}
+	return nil
 }
 
 // nodeBoundVolume returns, for the first persistent volume of pod that no other node satisfies

@@ -439,3 +439,23 @@ func TestRecoverTrustsARunningNodeOnceTheStopWindowIsOver(t *testing.T) {
 		}
 	}
 }
+
+// A stopped or killed node gets its addresses back before it starts: Docker would hand it any
+// free one, and two nodes down at once could swap theirs.
+func TestRestorePinsTheAddresses(t *testing.T) {
+	log := fakeRuntime(t, "kind 172.18.0.7 fc00:f853:ccd:e793::7")
+	k := &kindNode{node: "w", runtime: "docker", container: "w", cluster: "stateproof"}
+	addrs, err := k.addresses(t.Context())
+	if err != nil || len(addrs) != 1 || addrs[0] != (netAddr{"kind", "172.18.0.7", "fc00:f853:ccd:e793::7"}) {
+		t.Fatalf("addresses %+v, %v", addrs, err)
+	}
+	k.addrs = addrs
+	if err := k.pinAddresses(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	calls, _ := os.ReadFile(log)
+	want := "network disconnect kind w\nnetwork connect --ip 172.18.0.7 --ip6 fc00:f853:ccd:e793::7 kind w\n"
+	if !strings.HasSuffix(string(calls), want) {
+		t.Errorf("calls:\n%s\nwant them to end with:\n%s", calls, want)
+	}
+}
