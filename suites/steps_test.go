@@ -207,13 +207,7 @@ func measureData(ctx context.Context, w workloads.Workload, a *agent.Handle, inj
 	judging := time.Now()
 	r := record.DecideData(in, ops, ids)
 	AddReportEntry("data judges seconds", time.Since(judging).Seconds())
-	recorded(func(s *record.Spec) {
-		s.Data = &in
-		s.Add(r.Judgements...)
-		bind := s.Figures.BindSeconds
-		s.Figures = r.Figures
-		s.Figures.BindSeconds = bind
-	})
+	recorded(func(s *record.Spec) { s.RecordData(in, r) })
 	// For the reader of the Ginkgo report; the verdict comes from the record.
 	AddReportEntry("acknowledged writes", r.Verdict.Acknowledged)
 	AddReportEntry("lost writes", r.Verdict.Lost)

@@ -131,6 +131,16 @@ func DecideData(in DataInput, ops []history.Op, readBack []int64) DataResult {
 	return r
 }
 
+// RecordData records on s the data judges' input and their result r (DecideData(in, ...)): the
+// judgements and the figures, BindSeconds derived from s's observations as Rejudge derives it,
+// so that the record holds what Rejudge recomputes.
+func (s *Spec) RecordData(in DataInput, r DataResult) {
+	s.Data = &in
+	s.Add(r.Judgements...)
+	s.Figures = r.Figures
+	s.Figures.BindSeconds = bindSeconds(s.Observations, nil)
+}
+
 // resumed is nil when in.AckedAfter writes returned acknowledged after in.ResumeFrom and no
 // write failed after the fault without one acknowledged after it (rtoErr, from judge.RTO).
 func resumed(ops []history.Op, in DataInput, rtoErr error) error {
