@@ -25,11 +25,11 @@ var _ = Describe("Data-survival checker", Label(labels.Negative), func() {
 	DescribeTable("detects the loss of acknowledged writes", Label(append([]string{labels.Disruptive}, k.Labels(p)...)...),
 		func(ctx SpecContext, w workloads.Workload) {
 			negativeControl()
-			s := newSite(ctx, w.Name, w.Nodes, false)
-			target, start := deploy(ctx, w, s)
+			d := deployOnce(ctx, w, w.Nodes, false)
+			target := d.ensure(ctx)
 			f := newFault()
-			requireApplicable(ctx, s, f, target)
-			lossDetected(ctx, w, start(), f, target)
+			requireApplicable(ctx, d.s, f, target)
+			lossDetected(ctx, w, d.startAgent(ctx), f, target)
 		},
 		negativeEntry("of Redis without persistence when its primary is deleted", redis.Workload(redis.Params{WithoutPersistence: true}), p),
 		negativeEntry("of WordPress with wp-content on an emptyDir when its pod is deleted", wordpress.Workload(wordpress.TierWordPress, wordpress.Params{ContentOnEmptyDir: true}), p),

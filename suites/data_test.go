@@ -3,14 +3,9 @@
 package suites
 
 import (
-	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/stateproof/stateproof/faults"
 	_ "github.com/stateproof/stateproof/faults/all" // every fault registers itself
@@ -32,91 +27,55 @@ var _ = Describe("Data survival", func() {
 })
 
 // dataSurvivalTable declares "keeps every acknowledged write" for w over its rows of the
-// data-survival table. The specs run in parallel with others: each leases the nodes it
-// occupies. Their specs also check the target's identity, after the data, but do not decide the
-// certificate's identity row: a data loss would blame identity too. The StatefulSet identity
-// specs decide it.
+// data-survival table: one Ordered container per group of rows that share a deployment
+// (workloads.Groups), whose specs run one after the other on one deployment of w (see
+// deployment), each with its own agent, history and verdict. ContinueOnFailure: a spec that
+// fails does not skip the next ones, which get a new deployment. The containers run in parallel
+// with the others: each leases the nodes it occupies. The specs also check the target's
+// identity, after the data, but do not decide the certificate's identity row: a data loss would
+// blame identity too. The StatefulSet identity specs decide it.
 func dataSurvivalTable(w workloads.Workload) {
 	ls := []string{w.Label()}
 	if w.Control {
 		ls = append(ls, labels.Negative)
 	}
 	Describe(w.Title, Label(ls...), func() {
-		args := []any{Label(labels.Disruptive), keepsWrites}
-		for _, r := range workloads.Table(w, faults.All()) {
-			args = append(args, Entry(r.Text(), Label(r.Labels()...), r, SpecTimeout(r.Path.Timeout)))
+		for _, g := range workloads.Groups(w, faults.All()) {
+			// No text: the specs keep the names they had when each had a deployment of its own.
+			Describe("", Ordered, ContinueOnFailure, func() {
+				d := shareDeployment(w, g.Nodes, g.MovesPod)
+				args := []any{Label(labels.Disruptive), func(ctx SpecContext, r workloads.Row) { keepsWrites(ctx, d, r) }}
+				for _, r := range g.Rows {
+					args = append(args, Entry(r.Text(), Label(r.Labels()...), r, SpecTimeout(r.Path.Timeout)))
+				}
+				DescribeTable("keeps every acknowledged write", args...)
+			})
 		}
-		DescribeTable("keeps every acknowledged write", args...)
 	})
 }
 
-// keepsWrites is the data-survival spec body of row r: it leases r's workload's nodes plus the
-// fault's spare ones, deploys the workload there and runs dataSurvivesFault (lossDetected for a
-// negative control, which must lose writes).
-func keepsWrites(ctx SpecContext, r workloads.Row) {
-	w := r.Workload
-	n := w.Nodes + r.Path.Spare
-	if r.Path.EvictsNode {
-		n = max(n, w.DrainNodes)
-	}
-	s := newWorkloadSite(ctx, w, n, r.Path.MovesPod)
-	target, start := deploy(ctx, w, s)
+// keepsWrites is the data-survival spec body of row r on deployment d: the workload made ready
+// for this spec (deployment.ensure), the fault's applicability checked before any write, then
+// an agent of its own writing while the fault hits and recovers (dataSurvivesFault, or
+// lossDetected for a negative control, which must lose writes).
+func keepsWrites(ctx SpecContext, d *deployment, r workloads.Row) {
+	target := d.ensure(ctx)
 	f := r.Path.New(faultDeps())
-	requireApplicable(ctx, s, f, target)
-	if w.Control {
+	requireApplicable(ctx, d.s, f, target)
+	if r.Workload.Control {
 		negativeControl()
-		lossDetected(ctx, w, start(), f, target)
+		lossDetected(ctx, r.Workload, d.startAgent(ctx), f, target)
 		return
 	}
-	dataSurvivesFault(ctx, w, start(), f, target)
+	dataSurvivesFault(ctx, r.Workload, d.startAgent(ctx), f, target)
 }
 
-// newWorkloadSite is newSite for a spec of w that occupies n worker nodes (moves: its pod moves
-// to another node): an Unpinned workload's spec leases every worker instead, and stays on
-// --storage-class, the class its PVCs already use.
-func newWorkloadSite(ctx SpecContext, w workloads.Workload, n int, moves bool) site {
-	if w.Unpinned {
-		return newSite(ctx, w.Name, allNodes, false)
-	}
-	return newSite(ctx, w.Name, n, moves)
-}
-
-// deploy deploys w on s (its namespace, nodes and StorageClass) and returns the pod its faults
-// hit and a function that starts its in-cluster writer (called after requireApplicable). A
-// target outside the spec's namespace (an existing StatefulSet) has its diagnostics saved when
-// the spec fails; a deployment that asks for it has the agent remove its data at the end.
-func deploy(ctx SpecContext, w workloads.Workload, s site) (faults.Target, func() *agent.Handle) {
-	By("deploying " + w.Title + " on StorageClass " + s.storageClass)
-	d, err := w.Deploy(ctx, workloads.Site{
-		Client: env.client, Namespace: s.ns, StorageClass: s.storageClass, Nodes: s.nodes, Images: env.images, ReadyTimeout: flags.readyTimeout,
-	})
-	Expect(err).NotTo(HaveOccurred())
-	for _, k := range slices.Sorted(maps.Keys(d.Settings)) {
-		AddReportEntry(k, d.Settings[k])
-	}
-	if ns := d.Target.Namespace; ns != s.ns {
-		DeferCleanup(func(ctx context.Context) {
-			if CurrentSpecReport().Failed() {
-				if err := env.client.SaveDiagnostics(ctx, ns, specArtifacts("diagnostics-"+ns)); err != nil {
-					GinkgoWriter.Printf("saving diagnostics of %s: %v\n", ns, err)
-				}
-			}
-		})
-	}
-	return d.Target, func() *agent.Handle {
-		spec := d.Agent
-		spec.Namespace, spec.Name = s.ns, "agent"
-		a := startAgent(ctx, spec)
-		if d.RemoveData {
-			// Registered after the namespace's clean-up and before the fault's recovery
-			// (clean-ups run last registered first): it runs after the recovery, while the
-			// agent and the workload are still there.
-			DeferCleanup(func(ctx context.Context) {
-				Expect(a.Remove(ctx)).To(Succeed(), "the agent removing its data from %s", d.Target)
-			}, NodeTimeout(agent.ReadBackTimeout+time.Minute))
-		}
-		return a
-	}
+// deployOnce is a deployment of w on n worker nodes (moves: see deployment) for the current spec
+// alone: its nodes leased now, its namespace deleted when the spec ends.
+func deployOnce(ctx SpecContext, w workloads.Workload, n int, moves bool) *deployment {
+	d := newDeployment(w, n, moves)
+	d.lease(ctx)
+	return d
 }
 
 // faultDeps are what every fault of the suites is made with: the cluster, the ready timeout,

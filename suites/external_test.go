@@ -57,8 +57,7 @@ var _ = Describe("External workload", func() {
 		ls = append(ls, labels.Negative)
 	}
 	It(fmt.Sprintf("%s scales up and down in ordinal order", w.Title), Label(ls...), SpecTimeout(15*time.Minute), func(ctx SpecContext) {
-		s := newWorkloadSite(ctx, w, w.Nodes, false)
-		target, _ := deploy(ctx, w, s)
+		target := deployOnce(ctx, w, w.Nodes, false).ensure(ctx)
 		ns, sts := target.Namespace, f.Spec.StatefulSet
 		n, selector, claims := liveStatefulSet(ctx, ns, sts)
 		if w.Unpinned { // an existing StatefulSet is the user's: scaled back whatever happens

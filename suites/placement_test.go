@@ -44,11 +44,17 @@ type site struct {
 // after every other clean-up of the spec: the namespace is gone and its faults are undone by
 // then, so the next spec finds the nodes as this one found them.
 func newSite(ctx context.Context, suite string, n int, moves bool) site {
+	s := leaseSite(ctx, n, moves)
+	s.ns = namespace(ctx, suite)
+	return s
+}
+
+// leaseSite is newSite without the namespace: the nodes leased (see leaseNodes) and the class.
+func leaseSite(ctx context.Context, n int, moves bool) site {
 	s := site{nodes: leaseNodes(ctx, n), storageClass: flags.storageClass, requireApplicable: flags.requireApplicable}
 	if moves && flags.movableStorageClass != "" && flags.movableStorageClass != flags.storageClass {
 		s.storageClass, s.requireApplicable = flags.movableStorageClass, true
 	}
-	s.ns = namespace(ctx, suite)
 	return s
 }
 

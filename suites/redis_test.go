@@ -26,7 +26,10 @@ var _ = Describe("Data survival", func() {
 	Describe(w.Title, Label(w.Label()), func() {
 		It("loses at most the acknowledged writes of the last 2 s when its node is killed (power cut) and comes back",
 			Label(append([]string{labels.Disruptive}, k.Labels(p)...)...), SpecTimeout(p.Timeout),
-			func(ctx SpecContext) { keepsWrites(ctx, workloads.Row{Workload: w, Fault: k, Path: p}) })
+			func(ctx SpecContext) {
+				r := workloads.Row{Workload: w, Fault: k, Path: p}
+				keepsWrites(ctx, deployOnce(ctx, w, r.Nodes(), p.MovesPod), r)
+			})
 	})
 })
 

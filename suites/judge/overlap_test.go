@@ -76,12 +76,12 @@ func TestRegisterOverlap(t *testing.T) {
 	}
 	ops := []history.Op{
 		reg(kindRegWrite, "r:0", history.OK, 0, 1),
-		reg(kindRegRead, "r:0", history.OK, 0.5, 1.5),         // overlaps the write
-		reg(kindRegWrite, "r:0", history.Fail, 0, 2),          // left out
-		reg(kindRegRead, "r:0", history.Unknown, 0, 2),        // left out
-		reg(kindRegWrite, "r:1", history.OK, 0.5, 1.5),        // another register
-		reg(kindRegWrite, "r:1", history.Unknown, 0, 0.1),     // in flight to the end: overlaps the next
-		reg(kindRegRead, "r:1", history.OK, 5, 6),             // overlaps the unknown write only
+		reg(kindRegRead, "r:0", history.OK, 0.5, 1.5),           // overlaps the write
+		reg(kindRegWrite, "r:0", history.Fail, 0, 2),            // left out
+		reg(kindRegRead, "r:0", history.Unknown, 0, 2),          // left out
+		reg(kindRegWrite, "r:1", history.OK, 0.5, 1.5),          // another register
+		reg(kindRegWrite, "r:1", history.Unknown, 0, 0.1),       // in flight to the end: overlaps the next
+		reg(kindRegRead, "r:1", history.OK, 5, 6),               // overlaps the unknown write only
 		{Kind: "set", Key: "k:1", Call: atS(0), Return: atS(9)}, // not a register
 	}
 	// r:0: 1, 1; r:1: the OK write overlaps the unknown one (1), the unknown both (2), the read 1.
