@@ -25,9 +25,9 @@ func newNodeAgentCommand() *cobra.Command {
 		Use:   "node-agent",
 		Short: "In-node fault agent (runs in a privileged DaemonSet pod on each node)",
 		Long: `Perform node faults on this node only, on request of the harness, where there is no kind
-node container to stop. The pod must be privileged with hostPID and hostNetwork; commands run in
-the node's namespaces through PID 1 (nsenter --target 1 --mount --uts --ipc --net --pid), so
-systemctl, systemd-run, iptables and ip6tables are the node's. Containers are found by ID
+node container to stop. The pod must be privileged with hostPID and hostNetwork; commands run
+chrooted into the node's root (/proc/1/root, the node's init's), on the node's network, so
+systemctl, systemd-run, iptables and ip6tables are the node's own. Containers are found by ID
 through the CRI socket (--cri-endpoint).
 
 Faults (POST /v1/faults, "fault"):
