@@ -68,7 +68,7 @@ Without a registry every image is built here from Debian packages and Go modules
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(),
+	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(), newNodeAgentCommand(),
 		newWorkloadsCommand(), newFaultsCommand())
 	return root
 }
