@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/nodeagent"
 	"github.com/stateproof/stateproof/reports/check"
 )
 
@@ -86,6 +87,10 @@ type Deps struct {
 	Protected []string
 	// Log receives progress lines of the faults that write any (a drain); nil discards them.
 	Log io.Writer
+	// NodeAgent returns a client of the run's node agent on a node (fixtures/nodeagent),
+	// deploying the run's node agents first when needed; nil when the run offers none (the
+	// faults that need one are then not available).
+	NodeAgent func(ctx context.Context, node string) (*nodeagent.Client, error)
 }
 
 // Label is the spec label of k: "fault:<name>".

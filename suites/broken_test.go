@@ -10,6 +10,7 @@ import (
 
 	"github.com/stateproof/stateproof/faults"
 	"github.com/stateproof/stateproof/faults/poddelete"
+	"github.com/stateproof/stateproof/faults/processkill"
 	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 	"github.com/stateproof/stateproof/fixtures/workloads/redis"
@@ -21,9 +22,8 @@ import (
 // The negative controls: a fixture variant built to lose data must FAIL the data-survival
 // check, proving the checker can see loss. The spec passes only when the loss is detected.
 var _ = Describe("Data-survival checker", Label(labels.Negative), func() {
-	k, p, newFault := registered(poddelete.Name, "")
-	DescribeTable("detects the loss of acknowledged writes", Label(append([]string{labels.Disruptive}, k.Labels(p)...)...),
-		func(ctx SpecContext, w workloads.Workload) {
+	DescribeTable("detects the loss of acknowledged writes", Label(labels.Disruptive),
+		func(ctx SpecContext, w workloads.Workload, newFault func() faults.Fault) {
 			negativeControl()
 			d := deployOnce(ctx, w, w.Nodes, false)
 			target := d.ensure(ctx)
@@ -31,8 +31,11 @@ var _ = Describe("Data-survival checker", Label(labels.Negative), func() {
 			requireApplicable(ctx, d.s, f, target)
 			lossDetected(ctx, w, d.startAgent(ctx), f, target)
 		},
-		negativeEntry("of Redis without persistence when its primary is deleted", redis.Workload(redis.Params{WithoutPersistence: true}), p),
-		negativeEntry("of WordPress with wp-content on an emptyDir when its pod is deleted", wordpress.Workload(wordpress.TierWordPress, wordpress.Params{ContentOnEmptyDir: true}), p),
+		negativeEntry("of Redis without persistence when its primary is deleted", redis.Workload(redis.Params{WithoutPersistence: true}), poddelete.Name),
+		// A crash of the server process (the container restarts in the same pod) loses what
+		// only its memory held.
+		negativeEntry("of Redis without persistence when its primary's processes are killed", redis.Workload(redis.Params{WithoutPersistence: true}), processkill.Name),
+		negativeEntry("of WordPress with wp-content on an emptyDir when its pod is deleted", wordpress.Workload(wordpress.TierWordPress, wordpress.Params{ContentOnEmptyDir: true}), poddelete.Name),
 	)
 })
 
@@ -55,7 +58,8 @@ func lossDetected(ctx context.Context, w workloads.Workload, a *agent.Handle, f 
 	Expect(r.Verdict.Lost).To(BeNumerically(">", 0))
 }
 
-// negativeEntry is the negative control of w meeting fault path p.
-func negativeEntry(text string, w workloads.Workload, p faults.Path) TableEntry {
-	return Entry(text, Label(w.Label()), w, SpecTimeout(p.Timeout))
+// negativeEntry is the negative control of w meeting fault (its path without recovery).
+func negativeEntry(text string, w workloads.Workload, fault string) TableEntry {
+	k, p, newFault := registered(fault, "")
+	return Entry(text, Label(append([]string{w.Label()}, k.Labels(p)...)...), w, newFault, SpecTimeout(p.Timeout))
 }

@@ -3,12 +3,16 @@
 package suites
 
 import (
+	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/stateproof/stateproof/faults"
 	_ "github.com/stateproof/stateproof/faults/all" // every fault registers itself
+	"github.com/stateproof/stateproof/fixtures/nodeagent"
 	"github.com/stateproof/stateproof/fixtures/traffic/agent"
 	"github.com/stateproof/stateproof/fixtures/workloads"
 	_ "github.com/stateproof/stateproof/fixtures/workloads/all" // every workload registers itself
@@ -81,7 +85,35 @@ func deployOnce(ctx SpecContext, w workloads.Workload, n int, moves bool) *deplo
 // faultDeps are what every fault of the suites is made with: the cluster, the ready timeout,
 // and the harness's own pods, which no fault may disrupt.
 func faultDeps() faults.Deps {
-	return faults.Deps{Client: env.client, ReadyTimeout: flags.readyTimeout, Protected: []string{agent.Selector}, Log: GinkgoWriter}
+	return faults.Deps{Client: env.client, ReadyTimeout: flags.readyTimeout, Protected: []string{agent.Selector}, Log: GinkgoWriter,
+		NodeAgent: nodeAgent}
+}
+
+// nodeAgents is this process's handle on the run's node agents (fixtures/nodeagent): the first
+// spec of any process that needs one deploys them (EnsureFleet finds another process's), and
+// they go once every process has finished (SynchronizedAfterSuite).
+var nodeAgents struct {
+	mu    sync.Mutex
+	fleet *nodeagent.Fleet
+}
+
+// nodeAgentTimeout bounds the wait for a node agent to be Ready (its pod pulled and started).
+const nodeAgentTimeout = 2 * time.Minute
+
+// nodeAgent is faults.Deps.NodeAgent: the client of the run's node agent on node.
+func nodeAgent(ctx context.Context, node string) (*nodeagent.Client, error) {
+	nodeAgents.mu.Lock()
+	if nodeAgents.fleet == nil {
+		f, err := nodeagent.EnsureFleet(ctx, env.client, nodeagent.FleetOptions{RunID: env.client.RunID, Image: env.images.Agent})
+		if err != nil {
+			nodeAgents.mu.Unlock()
+			return nil, err
+		}
+		nodeAgents.fleet = f
+	}
+	f := nodeAgents.fleet
+	nodeAgents.mu.Unlock()
+	return f.Agent(ctx, node, nodeAgentTimeout)
 }
 
 // registered returns the registered fault path of fault name and recovery label value recovery

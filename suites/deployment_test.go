@@ -121,6 +121,11 @@ func (d *deployment) ensure(ctx SpecContext) faults.Target {
 	} else {
 		By(fmt.Sprintf("reusing %s in %s (deployed by an earlier spec), once it is Ready again", d.w.Title, d.s.ns))
 		Expect(steadyState(ctx, d.d.Target, d.s.ns, flags.readyTimeout)).To(Succeed())
+		if d.d.Target.Selector != "" { // a Deployment's pod: the last spec's fault may have replaced it
+			pod, err := currentPod(ctx, d.d.Target)
+			Expect(err).NotTo(HaveOccurred())
+			d.d.Target.Pod = pod
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.d.Settings)) {
 		AddReportEntry(k, d.d.Settings[k])
@@ -217,4 +222,24 @@ func steadyState(ctx context.Context, target faults.Target, ns string, timeout t
 		}
 	}
 	return nil
+}
+
+// currentPod returns the name of the Ready pod, not being deleted, that target's Selector
+// matches in its namespace: a Deployment's pod, whose name changes when it is replaced. The
+// error says how many matched.
+func currentPod(ctx context.Context, target faults.Target) (string, error) {
+	pods, err := env.client.Clientset.CoreV1().Pods(target.Namespace).List(ctx, metav1.ListOptions{LabelSelector: target.Selector})
+	if err != nil {
+		return "", fmt.Errorf("list the pods of %s matching %s: %w", target.Namespace, target.Selector, err)
+	}
+	var ready []string
+	for _, p := range pods.Items {
+		if kube.PodReady(&p) && p.DeletionTimestamp == nil {
+			ready = append(ready, p.Name)
+		}
+	}
+	if len(ready) != 1 {
+		return "", fmt.Errorf("%d Ready pods of %s match %s (%v), want 1", len(ready), target.Namespace, target.Selector, ready)
+	}
+	return ready[0], nil
 }

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stateproof/stateproof/fixtures/kube"
+	"github.com/stateproof/stateproof/fixtures/nodeagent"
 )
 
 var flags struct {
@@ -75,6 +76,9 @@ var _ = SynchronizedAfterSuite(func() {}, func(ctx SpecContext) {
 	l, err := env.pool.Acquire(ctx, fmt.Sprintf("process %d: the suite's final node check", GinkgoParallelProcess()), len(env.pool.Nodes()))
 	Expect(err).NotTo(HaveOccurred(), "leasing every worker for the final node check")
 	defer l.Release()
+	if env.client.RunID != "" { // the run's node agents, if a spec deployed them
+		Expect(nodeagent.DeleteFleet(ctx, env.client, env.client.RunID, 3*time.Minute)).To(Succeed(), "deleting the node agents")
+	}
 	Expect(env.client.WaitNodesHealthy(ctx, 3*time.Minute)).To(Succeed(), "a fault was not undone")
 	// Every node is healthy and leased here: a fault label of this run still on one is stale.
 	Expect(unmarkHealthyNodes(ctx)).To(Succeed())

@@ -7,4 +7,5 @@ import (
 	_ "github.com/stateproof/stateproof/faults/drain"
 	_ "github.com/stateproof/stateproof/faults/nodefailure"
 	_ "github.com/stateproof/stateproof/faults/poddelete"
+	_ "github.com/stateproof/stateproof/faults/processkill"
 )

@@ -10,7 +10,7 @@ import (
 // TestEveryKindMakesFaultsOfItsName: the fault a path makes names itself as its kind does, so
 // that an injection record (faults.Injection.Fault) and the spec's fault label agree.
 func TestEveryKindMakesFaultsOfItsName(t *testing.T) {
-	for _, want := range []string{"node-drain", "node-failure-kill", "node-failure-pause", "node-failure-stop", "pod-delete", "pod-delete-force"} {
+	for _, want := range []string{"node-drain", "node-failure-kill", "node-failure-pause", "node-failure-stop", "pod-delete", "pod-delete-force", "process-kill"} {
 		if !slices.Contains(faults.Names(), want) {
 			t.Errorf("registered faults %v lack %s", faults.Names(), want)
 		}
