@@ -90,7 +90,9 @@ func TestInjectErrors(t *testing.T) {
 	if _, err := f.Inject(ctx, faults.Target{Namespace: "ns", Pod: "mysql-0"}); err == nil || !strings.Contains(err.Error(), "did not become Ready again") {
 		t.Errorf("never restarted: %v", err)
 	}
-	f.NodeAgent = func(context.Context, string) (*nodeagent.Client, error) { return nil, errors.New("no agent on worker2") }
+	f.NodeAgent = func(context.Context, string) (*nodeagent.Client, error) {
+		return nil, errors.New("no agent on worker2")
+	}
 	if _, err := f.Inject(ctx, faults.Target{Namespace: "ns", Pod: "mysql-0"}); err == nil || !strings.Contains(err.Error(), "no agent on worker2") {
 		t.Errorf("agent missing: %v", err)
 	}
