@@ -21,10 +21,12 @@ func newRegistryCommand() *cobra.Command {
 		Short: "Serve an OCI/Docker image registry whose data lives in --dir",
 		Long: `Serve the OCI distribution / Docker registry API (go-containerregistry's registry) on
 --listen, over plain HTTP, with no authentication: run it where only the cluster and this
-machine reach it. Blobs, uploads and manifests live in --dir (created when missing): a layer
-of any size is streamed to disk, not held in memory, and a registry started again on the same
---dir serves what was pushed before. The agent image can run it (FROM scratch, no other
-dependency).
+machine reach it. Blobs are files in --dir (created when missing) and a registry started again
+on the same --dir still has them. Manifests (and so tags) live in memory only: after a restart
+the registry has none, so push the images again (only the manifests travel, the blobs are
+there). An upload is held in memory until it completes, then written to --dir: a push costs as
+much memory as its layers in flight (a layer is at most about 500 MB). The agent image can run
+it (FROM scratch, no other dependency).
 
 It logs each stored manifest (one line per pushed image) and each request that failed on its
 side; --verbose logs every request. SIGINT or SIGTERM stop it, after the requests in flight
@@ -54,7 +56,7 @@ side; --verbose logs every request. SIGINT or SIGTERM stop it, after the request
 	}
 	f := serve.Flags()
 	f.StringVar(&listen, "listen", ":5000", "address to listen on, HOST:PORT (port 0 picks a free one)")
-	f.StringVar(&dir, "dir", "", "folder of the registry's blobs, uploads and manifests (required)")
+	f.StringVar(&dir, "dir", "", "folder of the registry's blobs (required; manifests live in memory)")
 	f.BoolVar(&verbose, "verbose", false, "log every request (method, path, status, bytes, milliseconds)")
 	cmd.AddCommand(serve)
 	return cmd
