@@ -18,7 +18,7 @@ import (
 const defaultImagesFile = "_build/images.json"
 
 func newImagesCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "images", Short: "Build or pull the images a run needs"}
+	cmd := &cobra.Command{Use: "images", Short: "Build or pull the images a run needs, push them to a registry"}
 	var mode, k8sVersion, file, cacheDir string
 	build := &cobra.Command{
 		Use:   "build",
@@ -76,7 +76,7 @@ not change is not rebuilt, so a second run takes seconds.`,
 	build.Flags().StringVar(&k8sVersion, "k8s-version", envOr("K8S_VERSION", images.DefaultVersions.Kubernetes), "Kubernetes version of the kind node image (env K8S_VERSION)")
 	build.Flags().StringVar(&file, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "where to record the image references (env IMAGES_FILE)")
 	build.Flags().StringVar(&cacheDir, "cache-dir", os.Getenv("STATEPROOF_CACHE"), "Go binaries and build logs kept between runs (env STATEPROOF_CACHE; default ~/.cache/stateproof)")
-	cmd.AddCommand(build)
+	cmd.AddCommand(build, newImagesPushCommand())
 	return cmd
 }
 

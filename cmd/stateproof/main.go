@@ -63,13 +63,15 @@ certify files the verdict on a StorageClass as a certificate; stateproof workloa
 stateproof faults describe what it runs.
 
 Without a registry every image is built here from Debian packages and Go modules
-(stateproof images build); with one, the official images are used.`,
+(stateproof images build); with one, the official images are used. stateproof images push
+puts the images a run's pods use into a registry another cluster reaches, and stateproof
+registry serve is one.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(), newNodeAgentCommand(),
-		newWorkloadsCommand(), newFaultsCommand())
+		newWorkloadsCommand(), newFaultsCommand(), newRegistryCommand())
 	return root
 }
 

@@ -125,7 +125,8 @@ func TestRegisteredFakesReachTheCLIAndTheSuites(t *testing.T) {
 
 // The import rule of the registries: the image catalogue knows no workload (the workloads give
 // it their images), the workload registry no workload package, and the fault packages use
-// nothing of the project but the fault types, the Kubernetes helpers and the check ids.
+// nothing of the project but the fault types, the Kubernetes helpers, the node agent (which
+// performs node faults where there is no kind node container) and the check ids.
 func TestImportRule(t *testing.T) {
 	const mod = "github.com/stateproof/stateproof/"
 	list := func(format string, pkgs ...string) map[string][]string {
@@ -152,7 +153,7 @@ func TestImportRule(t *testing.T) {
 			}
 		}
 	}
-	allowed := []string{"faults", "fixtures/kube", "reports/check"}
+	allowed := []string{"faults", "fixtures/kube", "fixtures/nodeagent", "reports/check"}
 	for pkg, ds := range list(`{{.ImportPath}}:{{join .Imports " "}}`, mod+"faults/...") {
 		for _, d := range ds {
 			if pkg != "faults/all" && !slices.Contains(allowed, d) {
