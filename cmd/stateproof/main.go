@@ -69,7 +69,7 @@ Without a registry every image is built here from Debian packages and Go modules
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(),
-		newWorkloadsCommand(), newFaultsCommand())
+		newWorkloadsCommand(), newFaultsCommand(), newCSIDriverCommand())
 	return root
 }
 
