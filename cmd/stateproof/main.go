@@ -71,7 +71,7 @@ registry serve is one.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newImagesCommand(), newClusterCommand(), newCertifyCommand(), newCompareCommand(), newJudgeCommand(), newCleanupCommand(), newAgentCommand(), newNodeAgentCommand(),
-		newWorkloadsCommand(), newFaultsCommand(), newRegistryCommand())
+		newWorkloadsCommand(), newFaultsCommand(), newRegistryCommand(), newCSIDriverCommand())
 	return root
 }
 
