@@ -3,7 +3,7 @@
 #   K8S_VERSION   Kubernetes version of the kind node image (default v1.34.4)
 #   KIND_CLUSTER  kind cluster name (default stateproof)
 #   KEEP_CLUSTER  1 keeps the cluster after test-e2e
-#   PROCS         parallel Ginkgo processes of test-e2e, e2e, certify and certify-kind (default 4);
+#   PROCS         parallel Ginkgo processes of test-e2e, e2e, certify and certify-kind (default 6);
 #                 each spec leases the worker nodes it occupies; 1 runs everything serially
 #   LABEL_FILTER, FOCUS   passed to ginkgo by test-e2e
 #   STORAGE_CLASS StorageClass of the workloads' PVCs (default standard)
@@ -27,7 +27,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 IMAGES ?= auto
-PROCS ?= 4
+PROCS ?= 6
 K8S_VERSION ?= v1.34.4
 KIND_CLUSTER ?= stateproof
 ARTIFACTS ?= _artifacts
@@ -109,22 +109,31 @@ test: ## Unit tests (no cluster, no Docker)
 # Lint .github/workflows (go.mod's actionlint; no shellcheck/pyflakes, so CI and laptops agree).
 	go tool actionlint -shellcheck= -pyflakes=
 
-test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the bad-class self-test, in parallel (then deletes the cluster unless KEEP_CLUSTER=1)
-	@start=$$(date +%s); rc=0; self=; \
+test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster, with the bad-class self-test and the external examples beside them (then deletes the cluster unless KEEP_CLUSTER=1)
+	@start=$$(date +%s); rc=0; self=; pids=; \
 	selftest=$(if $(and $(SELF_TEST_CLASS),$(if $(LABEL_FILTER)$(FOCUS),,1)),1); \
+	examples=$(if $(LABEL_FILTER)$(FOCUS),,1); \
 	if [ -n "$$selftest" ] && [ "$(PROCS)" -gt 1 ]; then \
 	  echo "== self-test, beside the suites: certifying the bad StorageClass $(SELF_TEST_CLASS) must fail ([self-test] lines)"; \
 	  ( $(SELF_TEST) 2>&1 | sed -u 's/^/[self-test] /' ) & self=$$!; \
 	fi; \
-	$(MAKE) --no-print-directory e2e || rc=$$?; \
-	if [ -z "$(LABEL_FILTER)$(FOCUS)" ]; then \
-	  echo "== external workloads$(if $(filter 1,$(PROCS)),, side by side): $(EXTERNAL_EXAMPLES)"; pids=; \
+	if [ -n "$$examples" ] && [ "$(PROCS)" -gt 1 ]; then \
+	  echo "== external workloads, beside the suites: $(EXTERNAL_EXAMPLES)"; \
 	  for f in $(EXTERNAL_EXAMPLES); do n=$$(basename $$(dirname $$f)); \
-	    ( $(MAKE) --no-print-directory e2e PROCS=$(if $(filter 1,$(PROCS)),1,2) WORKLOAD_FILE=$$f LABEL_FILTER=workload:external \
+	    ( $(MAKE) --no-print-directory e2e PROCS=2 WORKLOAD_FILE=$$f LABEL_FILTER=workload:external \
 	        E2E_SUITE=$(abspath $(SUITES)) ARTIFACTS=$(ARTIFACTS)/external/$$n 2>&1 | sed -u "s/^/[$$n] /" ) & pids="$$pids $$!"; \
-	    if [ "$(PROCS)" = 1 ]; then wait $$! || rc=$$?; pids=; fi; \
 	  done; \
-	  for p in $$pids; do wait $$p || rc=$$?; done; \
+	fi; \
+	$(MAKE) --no-print-directory e2e || rc=$$?; \
+	if [ -n "$$examples" ] && [ "$(PROCS)" = 1 ]; then \
+	  echo "== external workloads: $(EXTERNAL_EXAMPLES)"; \
+	  for f in $(EXTERNAL_EXAMPLES); do n=$$(basename $$(dirname $$f)); \
+	    $(MAKE) --no-print-directory e2e PROCS=1 WORKLOAD_FILE=$$f LABEL_FILTER=workload:external \
+	        E2E_SUITE=$(abspath $(SUITES)) ARTIFACTS=$(ARTIFACTS)/external/$$n 2>&1 | sed -u "s/^/[$$n] /" || rc=1; \
+	  done; \
+	fi; \
+	for p in $$pids; do wait $$p || rc=$$?; done; \
+	if [ -n "$$examples" ]; then \
 	  echo "== existing StatefulSet: $(EXISTING_EXAMPLE) on the MySQL example installed in its namespace; the run must leave it as it was"; \
 	  go test -tags e2e -count=1 -v -timeout 30m -run TestAnExistingStatefulSet ./cmd/stateproof/ > $(ARTIFACTS)/existing.log 2>&1 || rc=1; \
 	  grep -E '^(=== RUN|--- |PASS|FAIL|ok )|existing_e2e_test.go|\[existing\] .*(Ran |Passed|FAIL)' $(ARTIFACTS)/existing.log | tail -n 30; \
@@ -141,12 +150,12 @@ test-e2e: cluster-up suites ## End-to-end suites on a real kind cluster and the 
 	fi; \
 	echo "== judge --verify: every spec's verdict, recomputed offline from its saved record, must be the run's"; \
 	$(BIN) judge --verify $(ARTIFACTS) > $(ARTIFACTS)/judge.txt || rc=$$?; tail -n 20 $(ARTIFACTS)/judge.txt; \
-	echo "== test-e2e: suites$${selftest:+ and self-test} in $$(( $$(date +%s) - start )) s with PROCS=$(PROCS), exit $$rc"; \
+	echo "== test-e2e: suites$${selftest:+, self-test} and examples in $$(( $$(date +%s) - start )) s with PROCS=$(PROCS), exit $$rc"; \
 	if [ "$(KEEP_CLUSTER)" != 1 ]; then $(BIN) cluster delete; fi; exit $$rc
 
 e2e: ## Run the suites against the current cluster in PROCS parallel processes (no set-up, no tear-down)
 	@mkdir -p $(ARTIFACTS); : > $(PROGRESS); tail=; \
-	find $(ARTIFACTS) -path $(ARTIFACTS)/certify -prune -o -name verdict.json -exec rm -f {} + ; \
+	find $(ARTIFACTS) \( -path $(ARTIFACTS)/certify -o -path $(ARTIFACTS)/external \) -prune -o -name verdict.json -exec rm -f {} + ; \
 	if [ "$(PROCS)" -gt 1 ]; then tail -n +1 -F --pid=$$$$ $(PROGRESS) 2>/dev/null & tail=$$!; fi; \
 	start=$$(date +%s); rc=0; run=e2e-$$start-$$$$; \
 	echo "== run id $$run (its namespaces carry stateproof.io/run=$$run, the nodes it touches stateproof.io/fault-run=$$run; after a killed run: $(BIN) cleanup --run-id $$run)"; \

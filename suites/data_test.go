@@ -46,7 +46,7 @@ func dataSurvivalTable(w workloads.Workload) {
 	Describe(w.Title, Label(ls...), func() {
 		for _, g := range workloads.Groups(w, faults.All()) {
 			// No text: the specs keep the names they had when each had a deployment of its own.
-			Describe("", Ordered, ContinueOnFailure, func() {
+			Describe("", Ordered, ContinueOnFailure, SpecPriority(priority(w, g)), func() {
 				d := shareDeployment(w, g.Nodes, g.MovesPod)
 				args := []any{Label(labels.Disruptive), func(ctx SpecContext, r workloads.Row) { keepsWrites(ctx, d, r) }}
 				for _, r := range g.Rows {
@@ -56,6 +56,32 @@ func dataSurvivalTable(w workloads.Workload) {
 			})
 		}
 	})
+}
+
+// priority is the Ginkgo SpecPriority of group g of w: the longer groups start first
+// ("boulders first, then sand"), so that the parallel processes end close together instead of
+// one running a long group alone at the end. A row whose fault hits a node weighs 2 (the node
+// lifecycle controller's grace period, the node's return), another 1, times the nodes w occupies;
+// weights 16, 8 and 4 and up are priorities 3, 2 and 1, lighter groups and the other specs 0.
+func priority(w workloads.Workload, g workloads.Group) int {
+	weight := 0
+	for _, r := range g.Rows {
+		if r.Path.Timeout >= faults.NodeSpecTimeout {
+			weight += 2
+		} else {
+			weight++
+		}
+	}
+	weight *= w.Nodes
+	switch {
+	case weight >= 16:
+		return 3
+	case weight >= 8:
+		return 2
+	case weight >= 4:
+		return 1
+	}
+	return 0
 }
 
 // keepsWrites is the data-survival spec body of row r on deployment d: the workload made ready

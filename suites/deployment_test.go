@@ -100,7 +100,11 @@ func (d *deployment) ensure(ctx SpecContext) faults.Target {
 		}
 		d.broken = true
 		for _, ns := range d.namespaces() {
-			if err := env.client.SaveDiagnostics(ctx, ns, specArtifacts("diagnostics-"+ns)); err != nil {
+			dir := "diagnostics" // the deployment's namespace; another (the user's) by name
+			if ns != d.s.ns {
+				dir += "-" + ns
+			}
+			if err := env.client.SaveDiagnostics(ctx, ns, specArtifacts(dir)); err != nil {
 				GinkgoWriter.Printf("saving diagnostics of %s: %v\n", ns, err)
 			}
 		}

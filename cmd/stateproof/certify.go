@@ -84,7 +84,7 @@ Steps:
      has leased are skipped): else it stops, naming 'stateproof cleanup --all'.
   3. Run the precompiled suite binary (make suites) on the specs that decide a certificate row
      (label check:<id>, negative controls excluded), restricted to --workloads and --faults;
-     specs without a workload or fault label always run. With --procs N > 1 (default 4) the
+     specs without a workload or fault label always run. With --procs N > 1 (default 6) the
      ginkgo CLI runs them in N parallel processes; each spec leases the worker nodes it
      occupies, so a fault never reaches another spec's pods. Their output is streamed here,
      with a progress line when a spec starts, waits for nodes and ends.
@@ -163,7 +163,7 @@ func newCertifyCommand() *cobra.Command {
 	f.StringVar(&o.reportDir, "report-dir", "", "where reports and the certificate go (default _artifacts/certify/<class>)")
 	f.DurationVar(&o.timeout, "timeout", 3*time.Hour, "the whole suite run's limit (--ginkgo.timeout); the run is INCOMPLETE past it")
 	f.DurationVar(&o.readyTimeout, "ready-timeout", 5*time.Minute, "how long a workload may take to become Ready")
-	f.IntVar(&o.procs, "procs", 4, "parallel Ginkgo processes; each spec leases the worker nodes it occupies, so no fault reaches another spec's pods; 1 runs the suite binary serially")
+	f.IntVar(&o.procs, "procs", 6, "parallel Ginkgo processes; each spec leases the worker nodes it occupies, so no fault reaches another spec's pods; 1 runs the suite binary serially")
 	f.StringVar(&o.ginkgo, "ginkgo", "", "ginkgo CLI that runs the suite binary in parallel processes (default: ginkgo next to the suite binary, as 'make suites' builds it, else on PATH)")
 	f.StringVar(&o.suiteBinary, "suite-binary", "", "suite binary built by 'make suites' (default suites.test next to this executable if present, else "+defaultSuiteBinaryPath+")")
 	f.StringVar(&o.imagesFile, "images-file", envOr("IMAGES_FILE", defaultImagesFile), "image references written by 'images build' (env IMAGES_FILE)")
